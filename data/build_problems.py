@@ -1,10 +1,11 @@
 """Build the bundled problem set: data/bundled_train.jsonl and data/bundled_test.jsonl.
 
 Reads the definitions in data/problem_defs.py (statement, reference solution, seeded input
-generator, edge cases, difficulty). For every problem it draws 4 small public inputs and
-hidden inputs (the edge cases, then larger random ones, HIDDEN_TESTS in all; no input twice),
-runs the reference solution on them through sandbox.run_program to get the expected outputs,
-and writes problem records (schema: see problems.py) with id "bundled/<name>" and source
+generator, edge cases, difficulty). For every problem it draws up to 12 small inputs, of which
+the 4 public tests are chosen to show as many different answers as possible, and the hidden
+inputs (the edge cases, then larger random ones, HIDDEN_TESTS in all; no input twice), runs
+the reference solution on them through sandbox.run_program to get the expected outputs, and
+writes problem records (schema: see problems.py) with id "bundled/<name>" and source
 "bundled". A fixed, seeded ~75/25 split within each difficulty keeps the difficulty mix.
 The output is deterministic: running the script again reproduces the files byte for byte.
 
@@ -27,6 +28,7 @@ import sandbox  # noqa: E402
 from problem_defs import PROBLEMS  # noqa: E402
 
 PUBLIC_TESTS = 4
+PUBLIC_CANDIDATES = 12  # small inputs drawn; the public tests are 4 of them
 HIDDEN_TESTS = 10
 TEST_FRACTION = 0.25
 SEED = 0
@@ -34,38 +36,57 @@ OUT = {"train": os.path.join(HERE, "bundled_train.jsonl"), "test": os.path.join(
 
 
 def draw_inputs(defn, seed=SEED):
-    """(public inputs, hidden inputs) of one problem, all distinct, from its seeded generator."""
+    """(public candidates, hidden inputs) of one problem, all distinct, from its seeded generator."""
     rng = random.Random(f"{seed}:{defn['id']}")
     taken = set(defn["edges"])
     if len(taken) != len(defn["edges"]):
         raise RuntimeError(f"{defn['id']}: repeated edge-case input")
 
-    def draw(small, n):
+    def draw(small, n, at_least):
         out = []
-        for _ in range(1000):
-            if len(out) == n:
-                return out
+        for _ in range(200):
             x = defn["gen"](rng, small)
             if x not in taken:
                 taken.add(x)
                 out.append(x)
-        raise RuntimeError(f"{defn['id']}: generator gives too few distinct inputs")
+                if len(out) == n:
+                    break
+        if len(out) < at_least:
+            raise RuntimeError(f"{defn['id']}: generator gives too few distinct inputs")
+        return out
 
-    public = draw(True, PUBLIC_TESTS)
-    hidden = list(defn["edges"]) + draw(False, HIDDEN_TESTS - len(defn["edges"]))
-    return public, hidden
+    candidates = draw(True, PUBLIC_CANDIDATES, PUBLIC_TESTS)
+    needed = HIDDEN_TESTS - len(defn["edges"])
+    hidden = list(defn["edges"]) + draw(False, needed, needed)
+    return candidates, hidden
+
+
+def pick_public(outputs):
+    """Indices of the PUBLIC_TESTS candidates to show: round robin over the different expected
+    outputs (so a yes/no problem shows both answers, about equally often, and the perturbed set
+    can swap two different outputs), earliest drawn first."""
+    groups = {}
+    for i, out in enumerate(outputs):
+        groups.setdefault(out.strip(), []).append(i)
+    chosen = []
+    while len(chosen) < PUBLIC_TESTS:
+        for group in groups.values():
+            if group and len(chosen) < PUBLIC_TESTS:
+                chosen.append(group.pop(0))
+    return sorted(chosen)
 
 
 def build_record(defn):
-    public, hidden = draw_inputs(defn)
-    results = sandbox.run_program(defn["solution"], public + hidden, timeout=10.0)
-    for inp, res in zip(public + hidden, results):
+    candidates, hidden = draw_inputs(defn)
+    results = sandbox.run_program(defn["solution"], candidates + hidden, timeout=10.0)
+    for inp, res in zip(candidates + hidden, results):
         if res["status"] != "ok":
             raise RuntimeError(f"{defn['id']}: reference solution {res['status']} on input {inp!r}: {res['error']}")
     outputs = [res["stdout"] for res in results]
+    public = pick_public(outputs[:len(candidates)])
     return problems.make_record(f"bundled/{defn['id']}", defn["statement"],
-                                {"inputs": public, "outputs": outputs[:PUBLIC_TESTS]},
-                                {"inputs": hidden, "outputs": outputs[PUBLIC_TESTS:]},
+                                {"inputs": [candidates[i] for i in public], "outputs": [outputs[i] for i in public]},
+                                {"inputs": hidden, "outputs": outputs[len(candidates):]},
                                 defn["difficulty"], "bundled")
 
 

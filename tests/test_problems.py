@@ -136,6 +136,20 @@ def test_malicious_pickle_is_refused_without_running(tmp_path, monkeypatch):
     assert not os.path.exists(tmp_path / "pwned_marker")
 
 
+def test_pickle_extension_registry_is_refused_too():
+    """EXT1 fetches a callable from copyreg's registry without a GLOBAL opcode."""
+    import copyreg
+    copyreg.add_extension("os", "system", 240)
+    evil = (pickle.PROTO + b"\x02" + pickle.EXT1 + b"\xf0" + pickle.BINUNICODE + (4).to_bytes(4, "little")
+            + b"true" + pickle.TUPLE1 + pickle.REDUCE + pickle.STOP)
+    blob = base64.b64encode(zlib.compress(evil)).decode()
+    try:
+        with pytest.raises(BadInputError, match="refused pickle.*os.system"):
+            problems.decode_private_tests(blob, "x.jsonl, line 1")
+    finally:
+        copyreg.remove_extension("os", "system", 240)
+
+
 # ------------------------------------------------------------------ bad input
 
 

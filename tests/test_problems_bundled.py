@@ -41,6 +41,13 @@ def test_public_and_hidden_tests_do_not_overlap():
         assert len({i.strip() for i in inputs}) == len(inputs), p["id"]
 
 
+def test_public_tests_show_different_answers_so_perturbation_keeps_every_problem():
+    for p in TRAIN + TEST:
+        outputs = json.loads(p["public_test_cases"])["outputs"]
+        assert len({o.strip() for o in outputs}) >= 2, p["id"]
+    assert len(problems.perturb_problems(TRAIN + TEST, 0)) == len(TRAIN + TEST)
+
+
 def test_split_is_about_75_25_within_each_difficulty():
     train, test = Counter(p["difficulty"] for p in TRAIN), Counter(p["difficulty"] for p in TEST)
     assert set(train) == set(test) == {"trivial", "easy", "medium"}
