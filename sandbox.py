@@ -1,0 +1,444 @@
+"""Run untrusted Python programs against test cases, contained and fast.
+
+Every stage of cobalt runs model-written programs on tests: collect and evaluate to give feedback
+and pass rates, train_bandit to compute rewards. They all come here.
+
+    python sandbox.py PROGRAM.py TESTS.json [--timeout 4] [--memory-mb 1024] [--compare exact|tolerant]
+                      [--require-isolation]
+
+TESTS.json is {"inputs": [str], "outputs": [str]} for stdin/stdout problems, plus "fn_name" for
+call-based problems (each input is newline-separated JSON arguments, each output is JSON; with a
+`class Solution` the call is `Solution().<fn_name>(*args)`). Prints one line per test and a
+summary; exits 0 when every test passes, 1 when one fails, 2 on unreadable input.
+
+Library (what the stages import):
+    run_tests(code, test_cases, *, timeout=4.0, memory_mb=1024, compare="exact", require_isolation=False)
+        -> {"passing": [bool], "feedback": [str]}      feedback is "" for a passing test, else
+           "Input:\\n...\\nProgram's Output:\\n...\\nExpected Output:\\n..." (or "Error:\\n<traceback>",
+           or a "Time limit exceeded (4 s)" line), each field cut to 400 characters (head ... tail)
+    run_tests_batch(jobs: [(code, test_cases)], *, workers=None, **same keywords) -> [same], in order
+    run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, require_isolation=False)
+        -> [{"status": "ok"|"error"|"timeout"|"output_limit", "stdout": str, "exit_code": int|None,
+             "error": str, "result": str|None (JSON of the return value, call-based only), "seconds": float}]
+
+How a program is contained. Each program gets one bubblewrap sandbox: new user, pid, network, ipc,
+uts and cgroup namespaces, no capabilities, no further user namespaces, an empty environment, /usr
+read-only and nothing else of the host (no /root, /home, /run, host sockets or /dev/shm), a private
+64 MiB tmpfs as working directory. Programs run under the system interpreter (/usr/bin/python3,
+`-I -S`): a Python installed under /root cannot be read by the unprivileged uid. When we are root,
+bubblewrap itself is started as uid 65534 (nobody), so the process limit holds. Inside, one
+interpreter compiles the program once and forks a child per test; the child sets its limits (CPU
+time, address space = memory_mb, 32 processes, 16 MiB files, 64 open files, no core dumps) and the
+parent adds a wall-clock limit, caps output at 1 MiB and, after each test, kills every other process
+in the namespace. Expected outputs never enter the sandbox; they are compared here.
+Without bubblewrap the same limits apply, but with a loud warning: the program can then read your
+files and use the network (`require_isolation=True` / `--require-isolation` refuses instead).
+"""
+import argparse
+import functools
+import json
+import math
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BWRAP = shutil.which("bwrap")
+CHILD_SOURCE = Path(__file__).with_name("sandbox_child.py").read_text()
+COMPARISONS = ("exact", "tolerant")
+OUTPUT_LIMIT = 1 << 20  # bytes of stdout a program may write per test
+FIELD_CHARS = 400  # each feedback field is cut to this many characters
+TMP_BYTES = 64 << 20  # size of the sandbox's writable /tmp
+MAX_PROCESSES = 32  # processes and threads in the sandbox, its own two included
+SANDBOX_UID = 65534  # nobody: the uid bubblewrap runs as when we are root
+ETC_FILES = ("ld.so.cache", "localtime")  # the only files of /etc the sandbox sees
+START_SECONDS = 60.0  # for the sandbox to start (a loaded machine can be slow)
+GRACE_SECONDS = 3.0  # beyond a test's timeout before we stop waiting for the sandbox itself
+MESSAGE_LIMIT = 8 * OUTPUT_LIMIT + (1 << 20)  # longest report line accepted from the sandbox
+STATUSES = ("ok", "error", "timeout", "output_limit")
+REL_TOL, ABS_TOL = 1e-5, 1e-9  # float tolerance of compare="tolerant"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself cannot run (never raised because of what a program does)."""
+
+
+def _sandbox_python():
+    """An interpreter the sandbox can see: the running one if it lives under /usr, else the system's."""
+    for path in (os.path.realpath(sys.executable), "/usr/bin/python3"):
+        if path.startswith("/usr/") and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _bwrap_argv():
+    argv = [BWRAP, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
+            "--new-session", "--as-pid-1", "--clearenv", "--ro-bind", "/usr", "/usr"]
+    for path in ("/bin", "/lib", "/lib32", "/lib64", "/sbin"):  # usually symlinks into /usr
+        if os.path.islink(path):
+            argv += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            argv += ["--ro-bind", path, path]
+    for name in ETC_FILES:
+        argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+             "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
+    return argv + [_sandbox_python(), "-I", "-S", "-c", CHILD_SOURCE]
+
+
+def _user_processes():
+    """How many processes our uid has (RLIMIT_NPROC counts them all when there is no namespace)."""
+    count, uid = 0, os.getuid()
+    for entry in os.scandir("/proc"):
+        try:
+            count += entry.name.isdigit() and entry.stat().st_uid == uid
+        except OSError:
+            pass
+    return count
+
+
+class _Sandbox:
+    """One sandboxed interpreter working through one job; hands back its report lines one by one."""
+
+    def __init__(self, job, isolated):
+        self.workdir, options = None, {}
+        if isolated:
+            argv, options["cwd"] = _bwrap_argv(), "/"
+            if os.geteuid() == 0:
+                options.update(user=SANDBOX_UID, group=SANDBOX_UID, extra_groups=[])
+        else:
+            self.workdir = options["cwd"] = tempfile.mkdtemp(prefix="cobalt-sandbox-")
+            argv = [sys.executable, "-I", "-S", "-c", CHILD_SOURCE]
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     env={}, start_new_session=True, **options)
+        self.buffer, self.scanned, self.failure, self.closed = bytearray(), 0, None, False
+        try:
+            self.proc.stdin.write(json.dumps(job).encode())
+            self.proc.stdin.close()
+        except OSError:  # it died at once; next() reports that
+            pass
+
+    def next(self, seconds):
+        """The next report (a dict), or None with self.failure = "timeout" | "died" | "garbled"."""
+        deadline, fd = time.monotonic() + seconds, self.proc.stdout.fileno()
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        while (end := self.buffer.find(b"\n", self.scanned)) < 0:
+            self.scanned = len(self.buffer)
+            left = deadline - time.monotonic()
+            if left <= 0 or len(self.buffer) > MESSAGE_LIMIT:
+                self.failure = "timeout" if left <= 0 else "garbled"
+                return None
+            if poll.poll(left * 1000):
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    self.failure = "died"
+                    return None
+                self.buffer += chunk
+        line, self.buffer, self.scanned = bytes(self.buffer[:end]), self.buffer[end + 1:], 0
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict) or not (message == {"ready": True} or _is_report(message)):
+            self.failure = "garbled"
+            return None
+        return message
+
+    def error_text(self):
+        self.close()
+        self.stderr.seek(0)
+        return self.stderr.read()[-2000:].decode("utf-8", "replace").strip() or f"exit status {self.proc.returncode}"
+
+    def close(self, wait=0.0):
+        """Stop the sandbox; with `wait`, first give it that long to finish by itself.
+
+        Killing bubblewrap's init in the namespace kills everything in it, and bubblewrap then exits
+        and reaps it. (Killing bubblewrap first would leave that init to the host's pid 1 to reap.)
+        """
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            for child in _children(self.proc.pid):  # bubblewrap's init, or (no bubblewrap) the test process
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(child, 9)
+                    except OSError:
+                        pass
+            try:
+                self.proc.wait(1.0)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)  # still alive: the pid cannot have been reused before wait()
+                self.proc.wait()
+        self.proc.stdout.close()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _children(pid):
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _is_report(m):
+    return (m.get("status") in STATUSES and isinstance(m.get("stdout"), str) and isinstance(m.get("error"), str)
+            and (m.get("exit_code") is None or isinstance(m.get("exit_code"), int))
+            and (m.get("result") is None or isinstance(m.get("result"), str))
+            and isinstance(m.get("seconds"), (int, float)))
+
+
+@functools.lru_cache(maxsize=None)
+def _isolation_problem(bwrap):
+    """None when bubblewrap works here, else why not (checked once per process by running a program)."""
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed"
+    if _sandbox_python() is None:
+        return "no Python interpreter under /usr for the sandbox"
+    job = _job("print('ok')", [""], None, 4.0, 256, isolated=True)
+    box = _Sandbox(job, isolated=True)
+    try:
+        if box.next(START_SECONDS) == {"ready": True}:
+            report = box.next(4.0 + GRACE_SECONDS)
+            if report and report["status"] == "ok" and report["stdout"] == "ok\n":
+                box.close(wait=GRACE_SECONDS)
+                return None
+    finally:
+        box.close()
+    return f"bubblewrap failed: {box.error_text()}"
+
+
+_warned = False
+_warn_lock = threading.Lock()
+
+
+def _isolated(require_isolation):
+    global _warned
+    problem = _isolation_problem(BWRAP)
+    if problem is None:
+        return True
+    if require_isolation:
+        raise SandboxError(f"isolation is required but unavailable: {problem}")
+    with _warn_lock:
+        if not _warned:
+            _warned = True
+            print(f"sandbox.py: WARNING: {problem}; programs run WITHOUT isolation. The same time, memory, "
+                  "process and output limits apply, but programs can read and write your files and use the "
+                  "network. Install bubblewrap, or use --require-isolation / require_isolation=True to refuse.",
+                  file=sys.stderr, flush=True)
+    return False
+
+
+def _job(code, inputs, fn_name, timeout, memory_mb, isolated):
+    if isolated:
+        max_processes = MAX_PROCESSES
+    else:  # no namespace of our own: the limit counts every process of our uid (and root ignores it)
+        max_processes = None if os.geteuid() == 0 or not os.path.isdir("/proc") else _user_processes() + MAX_PROCESSES
+    return {"code": code, "inputs": inputs, "fn_name": fn_name, "timeout": timeout, "memory_mb": memory_mb,
+            "output_limit": OUTPUT_LIMIT, "max_processes": max_processes, "sweep": isolated}
+
+
+def run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, require_isolation=False):
+    """Run `code` once per input; the raw outcome of each run (see the module docstring)."""
+    if not isinstance(code, str) or not all(isinstance(text, str) for text in inputs):
+        raise ValueError("run_program: code and every input must be strings")
+    isolated = _isolated(require_isolation)
+    results = []
+    while len(results) < len(inputs):  # a new sandbox only if the program killed the previous one
+        box = _Sandbox(_job(code, inputs[len(results):], fn_name, timeout, memory_mb, isolated), isolated)
+        try:
+            if box.next(START_SECONDS) != {"ready": True}:
+                raise SandboxError(f"the sandbox did not start: {box.error_text()}")
+            while len(results) < len(inputs):
+                report = box.next(timeout + GRACE_SECONDS)
+                if report is None:  # it was stopped, killed or taken over by the program
+                    status = "timeout" if box.failure == "timeout" else "error"
+                    error = (f"Time limit exceeded ({timeout:g} s)" if status == "timeout"
+                             else "The process running the program was killed (by the program?)")
+                    results.append({"status": status, "stdout": "", "exit_code": None, "error": error,
+                                    "result": None, "seconds": timeout})
+                    break
+                results.append(report)
+            else:
+                box.close(wait=GRACE_SECONDS)  # it exits by itself after its last report
+        finally:
+            box.close()
+    return results
+
+
+def outputs_match(output, expected, compare="exact"):
+    """exact: the whole outputs equal after .strip() (the paper's rule). tolerant: line by line,
+    trailing whitespace ignored, tokens equal or both numbers within rel 1e-5 / abs 1e-9."""
+    if compare == "exact":
+        return output.strip() == expected.strip()
+    got, want = output.strip().splitlines(), expected.strip().splitlines()
+    return len(got) == len(want) and all(_lines_match(g.rstrip(), w.rstrip()) for g, w in zip(got, want))
+
+
+def _lines_match(got, want):
+    if got == want:
+        return True
+    a, b = got.split(), want.split()
+    return len(a) == len(b) and all(x == y or _numbers_close(x, y) for x, y in zip(a, b))
+
+
+def _numbers_close(x, y):
+    if x.lstrip("+-").isdigit() and y.lstrip("+-").isdigit():
+        return False  # two different integers: no tolerance
+    try:
+        return math.isclose(float(x), float(y), rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    except ValueError:
+        return False
+
+
+def _json_match(got, want, tolerant):
+    """Equality of JSON values; true/false are not numbers, numbers compare by value."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return got is want
+    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
+        return got == want or (tolerant and not (isinstance(got, int) and isinstance(want, int))
+                               and math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL))
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(_json_match(g, w, tolerant) for g, w in zip(got, want))
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(_json_match(got[k], want[k], tolerant) for k in got)
+    return type(got) is type(want) and got == want
+
+
+def _cut(text, limit=FIELD_CHARS):
+    """At most `limit` characters: head ... tail."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 5 + 1) // 2
+    return text[:head] + " ... " + text[len(text) - (limit - 5 - head):]
+
+
+def _field(text):
+    """A feedback field: without its final newline, cut to FIELD_CHARS."""
+    return _cut(text.rstrip("\r\n"))
+
+
+def judge(report, test_input, expected, *, fn_name=None, compare="exact", timeout=4.0):
+    """(passing, feedback) of one test from its run_program report."""
+    output = report["result"] if fn_name else report["stdout"]
+    if report["status"] == "ok":
+        if fn_name:
+            try:
+                passing = _json_match(json.loads(output), json.loads(expected), compare == "tolerant")
+            except (TypeError, ValueError):
+                passing = isinstance(output, str) and output.strip() == expected.strip()
+        else:
+            passing = outputs_match(output, expected, compare)
+        if passing:
+            return True, ""
+        middle = "Program's Output:\n" + _field(output or "")
+    elif report["status"] == "timeout":
+        middle = f"Time limit exceeded ({timeout:g} s)"
+    else:
+        middle = "Error:\n" + _field(report["error"])
+    return False, f"Input:\n{_field(test_input)}\n{middle}\nExpected Output:\n{_field(expected)}"
+
+
+def parse_test_cases(test_cases):
+    """{"inputs": [str], "outputs": [str], optional "fn_name": str} from a dict or its JSON string."""
+    if isinstance(test_cases, str):
+        try:
+            test_cases = json.loads(test_cases)
+        except ValueError as exc:
+            raise ValueError(f"test_cases: not valid JSON ({exc})") from None
+    if not isinstance(test_cases, dict):
+        raise ValueError("test_cases: expected an object with inputs and outputs")
+    for field in ("inputs", "outputs"):
+        values = test_cases.get(field)
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"test_cases: field {field!r} must be a list of strings")
+    if len(test_cases["inputs"]) != len(test_cases["outputs"]):
+        raise ValueError("test_cases: inputs and outputs differ in length")
+    if test_cases.get("fn_name") is not None and not isinstance(test_cases["fn_name"], str):
+        raise ValueError("test_cases: field 'fn_name' must be a string")
+    return test_cases
+
+
+def run_tests(code, test_cases, *, timeout=4.0, memory_mb=1024, compare="exact", require_isolation=False):
+    """Run `code` on every test: {"passing": [bool], "feedback": [str]} (see the module docstring)."""
+    tests = parse_test_cases(test_cases)
+    if compare not in COMPARISONS:
+        raise ValueError(f"compare must be one of {COMPARISONS}, not {compare!r}")
+    fn_name = tests.get("fn_name")
+    reports = run_program(code, tests["inputs"], fn_name=fn_name, timeout=timeout, memory_mb=memory_mb,
+                          require_isolation=require_isolation)
+    verdicts = [judge(r, i, o, fn_name=fn_name, compare=compare, timeout=timeout)
+                for r, i, o in zip(reports, tests["inputs"], tests["outputs"])]
+    return {"passing": [v[0] for v in verdicts], "feedback": [v[1] for v in verdicts]}
+
+
+def run_tests_batch(jobs, *, workers=None, **options):
+    """run_tests on many (code, test_cases) pairs at once, one sandbox per core; results in input order."""
+    jobs = list(jobs)
+    if not jobs:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(jobs), workers or os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda job: run_tests(job[0], job[1], **options), jobs))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Run a Python program against test cases in a sandbox and print one line per test.",
+        epilog="Comparisons: 'exact' (default, the paper's rule): the whole output and the expected output "
+               "are equal after stripping leading and trailing whitespace. 'tolerant': compared line by line, "
+               "trailing whitespace ignored, tokens equal or numbers within relative 1e-5 / absolute 1e-9.")
+    parser.add_argument("program", help="the Python program (reads stdin, writes stdout)")
+    parser.add_argument("tests", help='JSON file: {"inputs": [...], "outputs": [...]} (+ "fn_name" for call-based)')
+    parser.add_argument("--timeout", type=float, default=4.0, help="seconds per test (default 4)")
+    parser.add_argument("--memory-mb", type=int, default=1024, help="address-space limit per test in MiB (default 1024)")
+    parser.add_argument("--compare", choices=COMPARISONS, default="exact",
+                        help="exact: whole output equal after strip; tolerant: per line, trailing whitespace "
+                             "ignored, floats within rel 1e-5 / abs 1e-9")
+    parser.add_argument("--require-isolation", action="store_true",
+                        help="fail instead of running without bubblewrap isolation")
+    args = parser.parse_args(argv)
+    try:
+        code = Path(args.program).read_text()
+        tests = parse_test_cases(Path(args.tests).read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"sandbox.py: {exc}", file=sys.stderr)
+        return 2
+    try:
+        reports = run_program(code, tests["inputs"], fn_name=tests.get("fn_name"), timeout=args.timeout,
+                              memory_mb=args.memory_mb, require_isolation=args.require_isolation)
+    except SandboxError as exc:
+        print(f"sandbox.py: {exc}", file=sys.stderr)
+        return 2
+    passed = 0
+    print(f"{'test':>4}  {'verdict':<12} {'seconds':>7}  detail")
+    for i, (report, test_input, expected) in enumerate(zip(reports, tests["inputs"], tests["outputs"])):
+        passing, feedback = judge(report, test_input, expected, fn_name=tests.get("fn_name"),
+                                  compare=args.compare, timeout=args.timeout)
+        passed += passing
+        verdict = "pass" if passing else "wrong answer" if report["status"] == "ok" else report["status"]
+        if passing:
+            detail = ""
+        elif report["status"] == "ok":
+            got = report["result"] if tests.get("fn_name") else report["stdout"]
+            detail = f"got {_cut(got.strip(), 40)!r}, expected {_cut(expected.strip(), 40)!r}"
+        else:
+            detail = report["error"].strip().splitlines()[-1][:100] if report["error"].strip() else ""
+        print(f"{i:>4}  {verdict:<12} {report['seconds']:>7.3f}  {detail}")
+    isolation = "isolated with bubblewrap" if _isolation_problem(BWRAP) is None else "NOT isolated"
+    print(f"{passed}/{len(reports)} tests passed ({isolation}, compare={args.compare})")
+    return 0 if passed == len(reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
