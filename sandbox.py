@@ -37,6 +37,7 @@ files and use the network (`require_isolation=True` / `--require-isolation` refu
 import argparse
 import functools
 import json
+import marshal
 import math
 import os
 import select
@@ -120,7 +121,7 @@ class _Sandbox:
                                      env={}, start_new_session=True, **options)
         self.buffer, self.scanned, self.failure, self.closed = bytearray(), 0, None, False
         try:
-            self.proc.stdin.write(json.dumps(job).encode())
+            self.proc.stdin.write(marshal.dumps(job))
             self.proc.stdin.close()
         except OSError:  # it died at once; next() reports that
             pass

@@ -4,27 +4,28 @@ Not imported by anything: sandbox.py starts it as `python -I -S -c <this file's 
 bubblewrap (or, without bubblewrap, directly). Compiling the program once and forking the
 running interpreter per test costs about 2 ms a test, where a fresh interpreter costs about 10.
 
-Reads one job, JSON, from stdin until EOF:
-    {"code": str, "inputs": [str], "fn_name": str | null, "timeout": float, "memory_mb": int,
-     "output_limit": int, "max_processes": int | null, "sweep": bool}
+Reads one job, marshal-encoded (it comes from sandbox.py, never from a program), from stdin:
+    {"code": str, "inputs": [str], "fn_name": str | None, "timeout": float, "memory_mb": int,
+     "output_limit": int, "max_processes": int | None, "sweep": bool}
 Writes JSON lines to stdout: first {"ready": true}, then one per input, in order:
     {"status": "ok" | "error" | "timeout" | "output_limit", "stdout": str, "exit_code": int | null,
      "error": str, "result": str | null, "seconds": float}
 `result` is the JSON of the function's return value for call-based tests (`fn_name` set).
 The expected outputs never enter the sandbox: the caller compares.
+
+Only cheap modules are imported up front (json and traceback pull in `re` and cost more than a
+test): `json` only for call-based programs, `traceback` once a program has crashed.
 """
 import builtins
-import json
-import linecache
-import math
+import marshal
 import os
 import resource
 import select
 import signal
 import sys
 import time
-import traceback
 
+import _json
 import _sitebuiltins
 
 PROGRAM = "solution.py"  # the file name tracebacks show for the model's program
@@ -38,8 +39,21 @@ builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
 builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
 
 
+def to_json(value):
+    """JSON of a report: a dict of str, int, float, bool and None (without importing json)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{to_json(k)}:{to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return _json.encode_basestring_ascii(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)  # int or float
+
+
 def send(message):
-    data = (json.dumps(message, ensure_ascii=False) + "\n").encode()
+    data = (to_json(message) + "\n").encode()
     while data:
         data = data[os.write(1, data):]
 
@@ -51,8 +65,12 @@ def read_all(fd):
     return b"".join(chunks)
 
 
-def clean_traceback(exc):
+def clean_traceback(exc, code):
     """The traceback as Python prints it, keeping only frames of the program (no runner frames)."""
+    import linecache
+    import traceback
+
+    linecache.cache[PROGRAM] = (len(code), None, code.splitlines(True), PROGRAM)  # the program is no file
     te = traceback.TracebackException.from_exception(exc)
     todo, seen = [te], set()
     while todo:  # the exception and everything chained to it
@@ -84,7 +102,7 @@ def exit_status(exc):
 
 def run_child(program, text, job):
     """In the forked child: apply the limits, run the program on fds 0-2, report on fd 3, exit."""
-    cpu = math.ceil(job["timeout"]) + 1  # the wall clock in the parent normally fires first
+    cpu = int(job["timeout"]) + 2  # the wall clock in the parent normally fires first
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     set_limit(resource.RLIMIT_AS, job["memory_mb"] << 20)
     set_limit(resource.RLIMIT_FSIZE, FILE_LIMIT)
@@ -97,33 +115,35 @@ def run_child(program, text, job):
     sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
     sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
     sys.argv = [PROGRAM]
-    report, code = {"pid": os.getpid()}, 0
+    error, result, code = None, None, 0
     try:
         scope = {"__name__": "__main__", "__file__": PROGRAM, "__builtins__": builtins}
         exec(program, scope)
         if job["fn_name"]:
+            import json  # already loaded by main()
+
             args = [json.loads(line) for line in text.splitlines() if line.strip()]
             solution = scope.get("Solution")
             fn = getattr(solution(), job["fn_name"]) if isinstance(solution, type) else scope[job["fn_name"]]
-            report["result"] = json.dumps(fn(*args))
+            result = json.dumps(fn(*args))
     except SystemExit as exc:
         code = exit_status(exc)
     except BaseException as exc:
-        report["traceback"], code = clean_traceback(exc), 1
+        error, code = clean_traceback(exc, job["code"]), 1
     try:  # what the interpreter does at exit: join threads, atexit handlers, flush
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()
         import atexit
         atexit._run_exitfuncs()
     except BaseException as exc:
-        report.setdefault("traceback", clean_traceback(exc))
-        code = code or 1
+        error, code = error or clean_traceback(exc, job["code"]), code or 1
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             code = code or 120
-    data = (json.dumps(report) + "\n").encode()
+    data = marshal.dumps((os.getpid(), error, result))
+    data = len(data).to_bytes(4, "little") + data
     while data:
         data = data[os.write(3, data):]
     os._exit(code)
@@ -216,15 +236,18 @@ def run_one(program, text, job):
 
 
 def read_report(channel, pid):
-    """The child's report line; the program could write on this pipe too, so trust only its own pid."""
-    report = {}
-    for line in bytes(channel).splitlines():
+    """The child's (traceback, result). The program can write on this pipe too: trust only its pid."""
+    report, at = (None, None), 0
+    while at + 4 <= len(channel):  # length-prefixed marshal frames
+        size = int.from_bytes(channel[at:at + 4], "little")
         try:
-            message = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(message, dict) and message.get("pid") == pid:
-            report = message
+            message = marshal.loads(bytes(channel[at + 4:at + 4 + size]))
+        except (EOFError, ValueError, TypeError):
+            break
+        at += 4 + size
+        if (isinstance(message, tuple) and len(message) == 3 and message[0] == pid
+                and all(m is None or isinstance(m, str) for m in message[1:])):
+            report = message[1:]
     return report
 
 
@@ -234,15 +257,15 @@ def judge_run(exited, over, wait_status, out, err, report, seconds, job):
     out = bytes(out[: job["output_limit"]])
     result = {"status": "error", "stdout": out.decode("utf-8", "backslashreplace"),
               "exit_code": code if code >= 0 else None, "error": "",
-              "result": report.get("result") if isinstance(report.get("result"), str) else None,
+              "result": report[1],
               "seconds": round(seconds, 4)}
     if over:
         result["status"] = "output_limit"
         result["error"] = f"Output limit exceeded ({job['output_limit'] / 2**20:g} MiB)"
     elif not exited or code == -signal.SIGXCPU:
         result["status"], result["error"] = "timeout", f"Time limit exceeded ({job['timeout']:g} s)"
-    elif isinstance(report.get("traceback"), str):
-        result["error"] = report["traceback"]
+    elif report[0] is not None:
+        result["error"] = report[0]
     elif code < 0:
         try:
             result["error"] = f"Killed by signal {signal.Signals(-code).name}"
@@ -299,16 +322,19 @@ def empty_working_directory():
 
 def main():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as pid 1 we only get signals we handle: handle none
-    job = json.loads(read_all(0))
+    job = marshal.loads(read_all(0))
     send({"ready": True})
-    code = job["code"]
-    linecache.cache[PROGRAM] = (len(code), None, code.splitlines(True), PROGRAM)
+    if job["fn_name"]:
+        import json  # noqa: F401  (for the children: they parse the arguments and encode the result)
     try:
-        program = compile(code, PROGRAM, "exec", dont_inherit=True)
+        program = compile(job["code"], PROGRAM, "exec", dont_inherit=True)
     except BaseException as exc:  # SyntaxError, or e.g. RecursionError / MemoryError on absurd code
-        program = clean_traceback(exc)
+        program = clean_traceback(exc, job["code"])
     for text in job["inputs"]:
-        send(run_one(program, text, job))
+        report = run_one(program, text, job)
+        if report["error"].startswith("Traceback") and "traceback" not in sys.modules:
+            import traceback  # noqa: F401  (one crash, likely more: spare the next children the import)
+        send(report)
 
 
 main()
