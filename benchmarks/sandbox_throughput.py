@@ -1,0 +1,125 @@
+"""Tests per second of sandbox.py against the authors' design and against a bare interpreter spawn.
+
+    python benchmarks/sandbox_throughput.py [--programs 40] [--tests 10] [--timeout 0.5]
+
+One fixed workload: PROGRAMS programs x TESTS stdin/stdout tests (a+b): 60% correct, 20% wrong,
+10% crashing, 10% looping forever on their first test (time-outs). Three executors run it, each
+with one thread per core working through the programs:
+  (a) ours:      sandbox.run_tests_batch (one bubblewrap sandbox per program, a fork per test);
+  (b) authors':  per test a multiprocessing Manager and worker Process, which writes the program to
+                 a file and spawns bubblewrap + a fresh interpreter (the design METHOD.md describes);
+  (c) floor:     per test a bare `python -I -S` spawn, no sandbox, no limits.
+Prints tests/s of each, ours / authors', and ours' time per test relative to the floor. All three
+run in the same process one after the other; on a shared machine the absolute numbers are noisy,
+the ratios less so. Needs bubblewrap for (a) and (b).
+"""
+import argparse
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import sandbox  # noqa: E402
+
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+KINDS = {
+    "correct": "a, b = map(int, input().split())\nprint(a + b)\n",
+    "wrong": "a, b = map(int, input().split())\nprint(a + b + 1)\n",
+    "crash": "a, b = map(int, input().split())\nprint(int('x' + str(a)))\n",
+    "loop": "a, b = map(int, input().split())\nwhile a == 0:\n    pass\nprint(a + b)\n",
+}
+
+
+def workload(programs, tests):
+    """[(code, {"inputs", "outputs"})]: kinds in the proportions 6:2:1:1; the first input is "0 0"."""
+    kinds = (["correct"] * 6 + ["wrong"] * 2 + ["crash", "loop"]) * (programs // 10 + 1)
+    inputs = ["0 0\n"] + [f"{i} {2 * i + 1}\n" for i in range(1, tests)]
+    outputs = [str(sum(map(int, x.split()))) for x in inputs]
+    return [(KINDS[kind], {"inputs": inputs, "outputs": outputs}) for kind in kinds[:programs]]
+
+
+def _authors_worker(code, test_input, timeout, results):
+    """In the worker process: write the program to a file, run it in bubblewrap with a fresh interpreter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "prog.py"
+        path.write_text(code)
+        argv = [sandbox.BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+                "--ro-bind", str(path), "/tmp/prog.py", "--unshare-all", "--die-with-parent",
+                PYTHON, "-I", "-S", "/tmp/prog.py"]
+        try:
+            out = subprocess.run(argv, input=test_input, capture_output=True, text=True, timeout=timeout)
+            results.append(out.returncode == 0 and out.stdout)
+        except subprocess.TimeoutExpired:
+            results.append(False)
+
+
+def authors_program(code, tests, timeout):
+    passing = []
+    for test_input, expected in zip(tests["inputs"], tests["outputs"]):
+        with multiprocessing.Manager() as manager:
+            results = manager.list()
+            worker = multiprocessing.Process(target=_authors_worker, args=(code, test_input, timeout, results))
+            worker.start()
+            worker.join(timeout + 1)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+            passing.append(bool(results) and results[0] is not False and results[0].strip() == expected.strip())
+    return passing
+
+
+def floor_program(code, tests, timeout):
+    passing = []
+    for test_input, expected in zip(tests["inputs"], tests["outputs"]):
+        try:
+            out = subprocess.run([PYTHON, "-I", "-S", "-c", code], input=test_input, capture_output=True,
+                                 text=True, timeout=timeout)
+            passing.append(out.returncode == 0 and out.stdout.strip() == expected.strip())
+        except subprocess.TimeoutExpired:
+            passing.append(False)
+    return passing
+
+
+def timed(run_one, jobs, timeout, workers):
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        passing = list(pool.map(lambda job: run_one(job[0], job[1], timeout), jobs))
+    return time.perf_counter() - start, sum(map(sum, passing))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--programs", type=int, default=40, help="number of programs (default 40)")
+    parser.add_argument("--tests", type=int, default=10, help="tests per program (default 10)")
+    parser.add_argument("--timeout", type=float, default=0.5, help="seconds per test (default 0.5)")
+    args = parser.parse_args()
+    if sandbox._isolation_problem(sandbox.BWRAP) is not None:
+        sys.exit(f"sandbox_throughput.py: needs bubblewrap: {sandbox._isolation_problem(sandbox.BWRAP)}")
+    jobs, workers = workload(args.programs, args.tests), os.cpu_count() or 1
+    n = args.programs * args.tests
+    print(f"workload: {args.programs} programs x {args.tests} tests = {n} tests, timeout {args.timeout:g} s, "
+          f"{workers} worker threads, interpreter {PYTHON}")
+
+    def ours(code, tests, timeout):
+        return sandbox.run_tests(code, tests, timeout=timeout)["passing"]
+
+    results = {}
+    for name, run_one in (("ours", ours), ("authors", authors_program), ("floor", floor_program)):
+        seconds, passed = timed(run_one, jobs, args.timeout, workers)
+        results[name] = seconds
+        print(f"{name:>8}: {n / seconds:8.1f} tests/s  {1000 * seconds / n:7.2f} ms/test (wall)  "
+              f"{seconds:6.2f} s  {passed} tests passed")
+    print(f"ours vs authors' design: {results['authors'] / results['ours']:.1f}x the throughput (goal >= 10x)")
+    print(f"ours vs bare interpreter spawn: {results['ours'] / results['floor']:.2f}x its time per test "
+          f"(goal <= 2x)")
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("fork")  # the authors' workers are forked (the Linux default)
+    main()
