@@ -21,20 +21,27 @@ Library (what the stages import):
         -> [{"status": "ok"|"error"|"timeout"|"output_limit", "stdout": str, "exit_code": int|None,
              "error": str, "result": str|None (JSON of the return value, call-based only), "seconds": float}]
 
-How a program is contained. Each program gets one bubblewrap sandbox: new user, pid, network, ipc,
+How a program is contained. Programs run in bubblewrap sandboxes: new user, pid, network, ipc,
 uts and cgroup namespaces, no capabilities, no further user namespaces, an empty environment, /usr
-read-only and nothing else of the host (no /root, /home, /run, host sockets or /dev/shm), a private
-64 MiB tmpfs as working directory. Programs run under the system interpreter (/usr/bin/python3,
-`-I -S`): a Python installed under /root cannot be read by the unprivileged uid. When we are root,
-bubblewrap itself is started as uid 65534 (nobody), so the process limit holds. Inside, one
-interpreter compiles the program once and forks a child per test; the child sets its limits (CPU
-time, address space = memory_mb, 32 processes, 16 MiB files, 64 open files, no core dumps) and the
-parent adds a wall-clock limit, caps output at 1 MiB and, after each test, kills every other process
-in the namespace. Expected outputs never enter the sandbox; they are compared here.
+read-only and nothing else of the host (no /root, /home, /run, host sockets or /dev/shm), /proc/sys
+read-only, a private 64 MiB tmpfs as working directory. Programs run under the system
+interpreter (/usr/bin/python3, `-I -S`): a Python installed under /root cannot be read by the
+unprivileged uid. When we are root, bubblewrap itself is started as uid 65534 (nobody), so the
+process limit holds. Inside, one interpreter (sandbox_child.py) takes programs one after another,
+compiles each once and forks a child per test (under a seccomp filter refusing SysV IPC, POSIX
+message queues and keyrings: what they make outlives a process); the child sets its limits (CPU time, address space =
+memory_mb, 32 processes, 16 MiB files, 64 open files, no core dumps) and the parent adds a wall-clock
+limit, caps output at 1 MiB and, after each test, kills every other process in the namespace and
+empties the working directory. A sandbox stays warm for up to 64 programs (starting one costs ~30 ms
+of CPU, a test ~2 ms); it is retired early after anything unexpected, and the warm ones are stopped
+at exit (and die with us: --die-with-parent). sandbox_child.py says why one program cannot change
+what a later one sees. Expected outputs never enter the sandbox; they are compared here.
 Without bubblewrap the same limits apply, but with a loud warning: the program can then read your
-files and use the network (`require_isolation=True` / `--require-isolation` refuses instead).
+files and use the network (`require_isolation=True` / `--require-isolation` refuses instead), and
+every program gets a fresh interpreter.
 """
 import argparse
+import atexit
 import functools
 import json
 import marshal
@@ -63,6 +70,8 @@ START_SECONDS = 60.0  # for the sandbox to start (a loaded machine can be slow)
 GRACE_SECONDS = 3.0  # beyond a test's timeout before we stop waiting for the sandbox itself
 MESSAGE_LIMIT = 8 * OUTPUT_LIMIT + (1 << 20)  # longest report line accepted from the sandbox
 STATUSES = ("ok", "error", "timeout", "output_limit")
+PROGRAMS_PER_SANDBOX = 64  # programs one sandbox runs before it is replaced
+MAX_IDLE = max(4, os.cpu_count() or 1)  # warm sandboxes kept between calls
 REL_TOL, ABS_TOL = 1e-5, 1e-9  # float tolerance of compare="tolerant"
 
 
@@ -88,7 +97,8 @@ def _bwrap_argv():
             argv += ["--ro-bind", path, path]
     for name in ETC_FILES:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+    argv += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",  # else ipc and pid_max sysctls are writable
+             "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
              "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     return argv + [_sandbox_python(), "-I", "-S", "-c", CHILD_SOURCE]
 
@@ -104,11 +114,25 @@ def _user_processes():
     return count
 
 
-class _Sandbox:
-    """One sandboxed interpreter working through one job; hands back its report lines one by one."""
+_lock = threading.Lock()  # guards _idle and _starter
+_idle = []  # warm sandboxes, the most recently used last
+_starter = None  # the thread that starts sandboxes (see _start)
 
-    def __init__(self, job, isolated):
-        self.workdir, options = None, {}
+
+def _start(argv, **options):
+    """subprocess.Popen, called from one long-lived thread: bubblewrap's --die-with-parent fires when the
+    *thread* that started it ends, and a warm sandbox outlives the worker thread that first needed it."""
+    global _starter
+    with _lock:
+        _starter = _starter or ThreadPoolExecutor(1, thread_name_prefix="sandbox-starter")
+    return _starter.submit(subprocess.Popen, argv, **options).result()
+
+
+class _Sandbox:
+    """One sandboxed interpreter (sandbox_child.py) that runs the programs submitted to it in turn."""
+
+    def __init__(self, isolated):
+        self.isolated, self.programs, self.workdir, options = isolated, 0, None, {}
         if isolated:
             argv, options["cwd"] = _bwrap_argv(), "/"
             if os.geteuid() == 0:
@@ -117,17 +141,23 @@ class _Sandbox:
             self.workdir = options["cwd"] = tempfile.mkdtemp(prefix="cobalt-sandbox-")
             argv = [sys.executable, "-I", "-S", "-c", CHILD_SOURCE]
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-                                     env={}, start_new_session=True, **options)
+        self.proc = _start(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env={},
+                           start_new_session=True, **options)
         self.buffer, self.scanned, self.failure, self.closed = bytearray(), 0, None, False
+
+    def submit(self, job):
+        """Send one program; True once the sandbox has taken it (if False, close it)."""
+        frame = marshal.dumps(job)
         try:
-            self.proc.stdin.write(marshal.dumps(job))
-            self.proc.stdin.close()
-        except OSError:  # it died at once; next() reports that
-            pass
+            self.proc.stdin.write(len(frame).to_bytes(4, "little") + frame)
+            self.proc.stdin.flush()
+        except OSError:  # it has died
+            return False
+        self.programs += 1
+        return self.next(START_SECONDS) == {"ready": True}
 
     def next(self, seconds):
-        """The next report (a dict), or None with self.failure = "timeout" | "died" | "garbled"."""
+        """The next message (a dict), or None with self.failure = "timeout" | "died" | "garbled"."""
         deadline, fd = time.monotonic() + seconds, self.proc.stdout.fileno()
         poll = select.poll()
         poll.register(fd, select.POLLIN)
@@ -148,7 +178,7 @@ class _Sandbox:
             message = json.loads(line)
         except ValueError:
             message = None
-        if not isinstance(message, dict) or not (message == {"ready": True} or _is_report(message)):
+        if not isinstance(message, dict):
             self.failure = "garbled"
             return None
         return message
@@ -159,7 +189,7 @@ class _Sandbox:
         return self.stderr.read()[-2000:].decode("utf-8", "replace").strip() or f"exit status {self.proc.returncode}"
 
     def close(self, wait=0.0):
-        """Stop the sandbox; with `wait`, first give it that long to finish by itself.
+        """Stop the sandbox: close its input (it then exits by itself), give it `wait` seconds, then kill it.
 
         Killing bubblewrap's init in the namespace kills everything in it, and bubblewrap then exits
         and reaps it. (Killing bubblewrap first would leave that init to the host's pid 1 to reap.)
@@ -167,6 +197,10 @@ class _Sandbox:
         if self.closed:
             return
         self.closed = True
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
         try:
             self.proc.wait(wait)
         except subprocess.TimeoutExpired:
@@ -184,6 +218,53 @@ class _Sandbox:
         self.proc.stdout.close()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _acquire(job, isolated):
+    """A sandbox that has taken `job`: a warm one if there is one, else a new one."""
+    while True:
+        with _lock:
+            box = next((b for b in reversed(_idle) if b.isolated == isolated), None)
+            if box is not None:
+                _idle.remove(box)
+        fresh, box = box is None, box or _Sandbox(isolated)
+        try:
+            if box.submit(job):
+                return box
+        except BaseException:
+            box.close()
+            raise
+        if fresh:
+            raise SandboxError(f"the sandbox did not start: {box.error_text()}")
+        box.close()  # a warm one that had died (e.g. its program could not be cleaned up after): next
+
+
+def _release(box):
+    """Keep a sandbox that finished a program warm for the next one, or retire it."""
+    if box.programs < (PROGRAMS_PER_SANDBOX if box.isolated else 1) and box.proc.poll() is None:
+        with _lock:
+            if len(_idle) < MAX_IDLE:
+                _idle.append(box)
+                return
+    box.close(wait=GRACE_SECONDS)
+
+
+def shutdown():
+    """Stop every warm sandbox (also done at exit; the next program starts a new one)."""
+    with _lock:
+        boxes, _idle[:] = list(_idle), []
+    for box in boxes:
+        box.close(wait=GRACE_SECONDS)
+
+
+def _forget_after_fork():
+    """In a forked child: the parent's sandboxes and starter thread are not ours."""
+    global _lock, _idle, _starter
+    _lock, _idle, _starter = threading.Lock(), [], None
+
+
+atexit.register(shutdown)
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def _children(pid):
@@ -207,16 +288,16 @@ def _isolation_problem(bwrap):
         return "bubblewrap (bwrap) is not installed"
     if _sandbox_python() is None:
         return "no Python interpreter under /usr for the sandbox"
-    job = _job("print('ok')", [""], None, 4.0, 256, isolated=True)
-    box = _Sandbox(job, isolated=True)
+    box = _Sandbox(isolated=True)
     try:
-        if box.next(START_SECONDS) == {"ready": True}:
+        if box.submit(_job("print('ok')", [""], None, 4.0, 256, isolated=True)):
             report = box.next(4.0 + GRACE_SECONDS)
-            if report and report["status"] == "ok" and report["stdout"] == "ok\n":
-                box.close(wait=GRACE_SECONDS)
+            if report and report.get("status") == "ok" and report.get("stdout") == "ok\n":
+                _release(box)  # warm for the first program
                 return None
-    finally:
+    except BaseException:
         box.close()
+        raise
     return f"bubblewrap failed: {box.error_text()}"
 
 
@@ -256,14 +337,12 @@ def run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, requ
         raise ValueError("run_program: code and every input must be strings")
     isolated = _isolated(require_isolation)
     results = []
-    while len(results) < len(inputs):  # a new sandbox only if the program killed the previous one
-        box = _Sandbox(_job(code, inputs[len(results):], fn_name, timeout, memory_mb, isolated), isolated)
+    while len(results) < len(inputs):  # a second sandbox only if the program broke the first
+        box = _acquire(_job(code, inputs[len(results):], fn_name, timeout, memory_mb, isolated), isolated)
         try:
-            if box.next(START_SECONDS) != {"ready": True}:
-                raise SandboxError(f"the sandbox did not start: {box.error_text()}")
             while len(results) < len(inputs):
                 report = box.next(timeout + GRACE_SECONDS)
-                if report is None:  # it was stopped, killed or taken over by the program
+                if report is None or not _is_report(report):  # stopped, killed or taken over by the program
                     status = "timeout" if box.failure == "timeout" else "error"
                     error = (f"Time limit exceeded ({timeout:g} s)" if status == "timeout"
                              else "The process running the program was killed (by the program?)")
@@ -272,9 +351,11 @@ def run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, requ
                     break
                 results.append(report)
             else:
-                box.close(wait=GRACE_SECONDS)  # it exits by itself after its last report
+                _release(box)
+                box = None
         finally:
-            box.close()
+            if box is not None:
+                box.close()
     return results
 
 

@@ -1,27 +1,39 @@
-"""The process that runs inside the sandbox: one per program, forking once per test.
+"""The process that runs inside the sandbox: it takes programs one after another, forking once per test.
 
 Not imported by anything: sandbox.py starts it as `python -I -S -c <this file's text>` inside
-bubblewrap (or, without bubblewrap, directly). Compiling the program once and forking the
-running interpreter per test costs about 2 ms a test, where a fresh interpreter costs about 10.
+bubblewrap (or, without bubblewrap, directly) and keeps it warm for many programs. Compiling a
+program once and forking this interpreter per test costs about 2 ms a test, where a fresh
+interpreter costs about 10 and a fresh sandbox about 30.
 
-Reads one job, marshal-encoded (it comes from sandbox.py, never from a program), from stdin:
+Reads jobs from stdin, each a 4-byte little-endian length and a marshal-encoded dict (they come from
+sandbox.py, never from a program):
     {"code": str, "inputs": [str], "fn_name": str | None, "timeout": float, "memory_mb": int,
      "output_limit": int, "max_processes": int | None, "sweep": bool}
-Writes JSON lines to stdout: first {"ready": true}, then one per input, in order:
+For each job writes JSON lines to stdout: first {"ready": true}, then one per input, in order:
     {"status": "ok" | "error" | "timeout" | "output_limit", "stdout": str, "exit_code": int | null,
      "error": str, "result": str | null, "seconds": float}
 `result` is the JSON of the function's return value for call-based tests (`fn_name` set).
-The expected outputs never enter the sandbox: the caller compares.
+The expected outputs never enter the sandbox: the caller compares. Exits at the end of its input,
+or after a job whose program left a working directory it could not empty.
+
+Why one program cannot change what a later one sees: program code runs only in forked children,
+never in this process (which only compiles it); this process is not dumpable, so a program can
+neither ptrace it nor open its /proc/1/mem or /proc/1/fd; as pid 1 of the namespace it cannot be
+signalled by programs; after every test every other process in the namespace is killed and the
+working directory is emptied and reset (mode, extended attributes, times). SysV IPC, POSIX message
+queues and keyrings are refused by our seccomp filter, and /proc/sys is read-only.
 
 Only cheap modules are imported up front (json and traceback pull in `re` and cost more than a
 test): `json` only for call-based programs, `traceback` once a program has crashed.
 """
 import builtins
+import ctypes
 import marshal
 import os
 import resource
 import select
 import signal
+import struct
 import sys
 import time
 
@@ -33,6 +45,18 @@ STDERR_LIMIT = 64 * 1024  # bytes of stderr kept (only shown for a non-zero exit
 FILE_LIMIT = 16 << 20  # largest file a program may write (RLIMIT_FSIZE)
 OPEN_FILES = 64  # RLIMIT_NOFILE; with FILE_LIMIT this also bounds memory held in memfd files
 MAX_FD = 1 << 16
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 38, 22, 2
+# Syscalls that fail with ENOSYS: SysV shared memory, semaphores and message queues, POSIX message
+# queues, keyrings. What they create outlives the process that made it (shared memory is host memory
+# no limit of ours bounds; anything could be left for the next program); no solution needs them.
+REFUSED_SYSCALLS = {  # platform.machine(): (AUDIT_ARCH_..., {name: number})
+    "x86_64": (0xC000003E, {"shmget": 29, "semget": 64, "msgget": 68, "mq_open": 240, "add_key": 248,
+                            "request_key": 249, "keyctl": 250}),
+    "aarch64": (0xC00000B7, {"shmget": 194, "semget": 190, "msgget": 186, "mq_open": 180, "add_key": 217,
+                             "request_key": 218, "keyctl": 219}),
+}
+WORKDIR_MODE = os.stat(".").st_mode & 0o7777  # restored after every test
+LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 
 # `python -S` skips the site module, which is what defines exit() and quit().
 builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
@@ -58,11 +82,65 @@ def send(message):
         data = data[os.write(1, data):]
 
 
-def read_all(fd):
-    chunks = []
-    while chunk := os.read(fd, 1 << 20):
+def read_exactly(fd, size):
+    """`size` bytes from fd, or fewer at the end of input."""
+    chunks, left = [], size
+    while left and (chunk := os.read(fd, min(left, 1 << 20))):
         chunks.append(chunk)
+        left -= len(chunk)
     return b"".join(chunks)
+
+
+def read_job():
+    """The next job from sandbox.py, or None at the end of input."""
+    header = read_exactly(0, 4)
+    if len(header) < 4:
+        return None
+    size = int.from_bytes(header, "little")
+    data = read_exactly(0, size)
+    return marshal.loads(data) if len(data) == size else None
+
+
+def seccomp_filter(machine):
+    """Classic BPF: REFUSED_SYSCALLS, and every syscall made through another ABI (i386, x32), fail
+    with ENOSYS; everything else is allowed. None where we lack the syscall numbers."""
+    if machine not in REFUSED_SYSCALLS:
+        return None
+    arch, numbers = REFUSED_SYSCALLS[machine]
+    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    allow, refuse, x32, n = 0x7FFF0000, 0x00050000 | 38, 0x40000000, len(numbers)
+
+    def op(code, k, jump_true=0, jump_false=0):
+        return struct.pack("=HBBI", code, jump_true, jump_false, k)
+
+    program = [op(load, 4), op(jeq, arch, 1, 0), op(ret, refuse), op(load, 0), op(jge, x32, n + 1, 0)]
+    program += [op(jeq, number, n - i, 0) for i, number in enumerate(numbers.values())]
+    return b"".join(program + [op(ret, allow), op(ret, refuse)])
+
+
+def prctl(*args):
+    if LIBC.prctl(*(ctypes.c_ulong(a) if isinstance(a, int) else a for a in args)) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl{args[:2]} failed")
+
+
+def install_seccomp_filter():
+    """Applies to us and to every process forked from us from now on (no_new_privs: no way back)."""
+    program = seccomp_filter(os.uname().machine)
+    if LIBC is None or program is None:
+        return
+    code = ctypes.create_string_buffer(program, len(program))
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(SockFprog(len(program) // 8, ctypes.addressof(code))))
+
+
+def set_dumpable(flag):
+    """prctl(PR_SET_DUMPABLE): when 0, processes of our uid cannot ptrace us or open /proc/PID/{mem,fd,environ}."""
+    if LIBC is not None:
+        prctl(PR_SET_DUMPABLE, int(flag), 0, 0, 0)
 
 
 def clean_traceback(exc, code):
@@ -150,9 +228,10 @@ def run_child(program, text, job):
 
 
 def run_one(program, text, job):
-    """Run the program on one input in a forked child; return the report for the parent."""
+    """Run the program on one input in a forked child: (the report for the parent, whether we are clean again)."""
     if isinstance(program, str):  # the program did not compile: this is its traceback
-        return {"status": "error", "stdout": "", "exit_code": None, "error": program, "result": None, "seconds": 0.0}
+        return {"status": "error", "stdout": "", "exit_code": None, "error": program, "result": None,
+                "seconds": 0.0}, True
     start = time.monotonic()
     pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, report channel
     child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1]]
@@ -160,6 +239,7 @@ def run_one(program, text, job):
     if pid == 0:
         try:
             os.setsid()
+            set_dumpable(True)  # the test's own process behaves as usual (/proc/self/fd, comm, ...)
             for target, fd in enumerate(child_ends):
                 os.dup2(fd, target)
             os.closerange(4, MAX_FD)
@@ -230,9 +310,9 @@ def run_one(program, text, job):
     for fd in (writer, pidfd):
         if fd is not None:
             os.close(fd)
-    empty_working_directory()
+    clean = empty_working_directory()
     report = read_report(got[channel], pid)
-    return judge_run(exited, over(), wait_status, got[stdout], got[stderr], report, seconds, job)
+    return judge_run(exited, over(), wait_status, got[stdout], got[stderr], report, seconds, job), clean
 
 
 def read_report(channel, pid):
@@ -305,36 +385,55 @@ def sweep_processes(job):
 
 
 def empty_working_directory():
-    """Files one test wrote must not be seen by the next."""
-    leftovers = os.listdir(".")
-    if leftovers:
-        import shutil
-
-        for name in leftovers:
-            if os.path.isdir(name) and not os.path.islink(name):
-                shutil.rmtree(name, ignore_errors=True)
+    """Leave the working directory as the next test (or program) must find it: empty, with its first
+    mode, no extended attributes (or ACLs), fixed times. False if that failed (e.g. too deep a tree)."""
+    try:
+        os.chmod(".", WORKDIR_MODE)
+        for name in os.listxattr("."):
+            os.removexattr(".", name)
+        stack = ["."]  # iterative: a program can nest directories far deeper than the recursion limit
+        while stack:
+            path = stack[-1]
+            os.chmod(path, 0o700)  # the program may have made it unreadable
+            subdirectories = []
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirectories.append(entry.path)
+                    else:
+                        os.unlink(entry.path)
+            if subdirectories:
+                stack += subdirectories  # back to `path` once they are gone
             else:
-                try:
-                    os.remove(name)
-                except OSError:
-                    pass
+                if path != ".":
+                    os.rmdir(path)
+                stack.pop()
+        os.chmod(".", WORKDIR_MODE)
+        os.utime(".", (0, 0))
+        return True
+    except OSError:
+        return False
 
 
 def main():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # as pid 1 we only get signals we handle: handle none
-    job = marshal.loads(read_all(0))
-    send({"ready": True})
-    if job["fn_name"]:
-        import json  # noqa: F401  (for the children: they parse the arguments and encode the result)
-    try:
-        program = compile(job["code"], PROGRAM, "exec", dont_inherit=True)
-    except BaseException as exc:  # SyntaxError, or e.g. RecursionError / MemoryError on absurd code
-        program = clean_traceback(exc, job["code"])
-    for text in job["inputs"]:
-        report = run_one(program, text, job)
-        if report["error"].startswith("Traceback") and "traceback" not in sys.modules:
-            import traceback  # noqa: F401  (one crash, likely more: spare the next children the import)
-        send(report)
+    set_dumpable(False)  # before any program runs: see the module docstring
+    install_seccomp_filter()
+    clean = True
+    while clean and (job := read_job()) is not None:
+        send({"ready": True})
+        if job["fn_name"] and "json" not in sys.modules:
+            import json  # noqa: F401  (for the children: they parse the arguments and encode the result)
+        try:
+            program = compile(job["code"], PROGRAM, "exec", dont_inherit=True)
+        except BaseException as exc:  # SyntaxError, or e.g. RecursionError / MemoryError on absurd code
+            program = clean_traceback(exc, job["code"])
+        for text in job["inputs"]:
+            report, cleaned = run_one(program, text, job)
+            clean = clean and cleaned  # if not, we finish this program and stop: the sandbox is retired
+            if report["error"].startswith("Traceback") and "traceback" not in sys.modules:
+                import traceback  # noqa: F401  (one crash, likely more: spare the next children the import)
+            send(report)
 
 
 main()

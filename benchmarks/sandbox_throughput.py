@@ -5,13 +5,14 @@
 One fixed workload: PROGRAMS programs x TESTS stdin/stdout tests (a+b): 60% correct, 20% wrong,
 10% crashing, 10% looping forever on their first test (time-outs). Three executors run it, each
 with one thread per core working through the programs:
-  (a) ours:      sandbox.run_tests_batch (one bubblewrap sandbox per program, a fork per test);
+  (a) ours:      sandbox.run_tests (warm bubblewrap sandboxes reused across programs, a fork per
+                 test), starting with no warm sandbox and stopping them all before (b) and (c);
   (b) authors':  per test a multiprocessing Manager and worker Process, which writes the program to
                  a file and spawns bubblewrap + a fresh interpreter (the design METHOD.md describes);
   (c) floor:     per test a bare `python -I -S` spawn, no sandbox, no limits.
 Prints tests/s of each, ours / authors', and ours' time per test relative to the floor. All three
 run in the same process one after the other; on a shared machine the absolute numbers are noisy,
-the ratios less so. Needs bubblewrap for (a) and (b).
+the ratios less so: it prints the load average before and after. Needs bubblewrap for (a) and (b).
 """
 import argparse
 import multiprocessing
@@ -110,7 +111,9 @@ def main():
         return sandbox.run_tests(code, tests, timeout=timeout)["passing"]
 
     results = {}
+    print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     for name, run_one in (("ours", ours), ("authors", authors_program), ("floor", floor_program)):
+        sandbox.shutdown()  # ours starts cold; no warm sandbox during the others
         seconds, passed = timed(run_one, jobs, args.timeout, workers)
         results[name] = seconds
         print(f"{name:>8}: {n / seconds:8.1f} tests/s  {1000 * seconds / n:7.2f} ms/test (wall)  "
@@ -118,6 +121,7 @@ def main():
     print(f"ours vs authors' design: {results['authors'] / results['ours']:.1f}x the throughput (goal >= 10x)")
     print(f"ours vs bare interpreter spawn: {results['ours'] / results['floor']:.2f}x its time per test "
           f"(goal <= 2x)")
+    print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ def host(tmp_path):
     shm.write_text("original")
     mounts, children = Path("/proc/self/mounts").read_text(), our_children()
     yield victim
-    assert processes_named_cbt() == []
+    assert processes_named_cbt() == []  # also none in the sandboxes kept warm
+    sandbox.shutdown()
     assert our_children() <= children
     assert victim.read_text() == "original" and shm.read_text() == "original"
     assert Path("/proc/self/mounts").read_text() == mounts
@@ -134,14 +135,16 @@ def test_reading_secrets_and_the_parent_environment_fails(host, monkeypatch):
                    "    try:\n        os.listdir(path) if os.path.isdir(path) else open(path).read()\n"
                    "        print(path, 'readable')\n    except OSError as e:\n        print(path, type(e).__name__)\n"
                    "print(sorted(os.listdir('/')))\n"
-                   "seen = repr(dict(os.environ)) + repr(open(f'/proc/{os.getppid()}/environ', 'rb').read())\n"
+                   "try:\n    open(f'/proc/{os.getppid()}/environ', 'rb').read()\n"  # the runner is not dumpable
+                   "except OSError as e:\n    print(type(e).__name__)\n"
+                   "seen = repr(dict(os.environ)) + open('/proc/self/environ').read()\n"
                    "print('hunter2' in seen, 'COBALT' in seen, os.getuid())\n")
     root = sorted({"dev", "etc", "proc", "tmp", "usr"} | {d for d in ("bin", "lib", "lib32", "lib64", "sbin")
                                                          if os.path.lexists("/" + d)})
     uid = 65534 if os.geteuid() == 0 else os.geteuid()
     assert sandbox.run_program(code, [""])[0]["stdout"] == "".join(
         f"{p} FileNotFoundError\n" for p in ["/etc/shadow", "/root", "/home", "/run", "/var/run", "/sys", "/work"]
-    ) + f"{root}\nFalse False {uid}\n"
+    ) + f"{root}\nPermissionError\nFalse False {uid}\n"
 
 
 def test_no_network_tcp_to_localhost_or_host_unix_sockets(host, tmp_path):
@@ -195,3 +198,60 @@ def test_file_size_and_tmp_size_limits(host):
                    "os.remove('big')\ntry:\n    for i in range(8):\n        open(f'f{i}', 'wb').write(b'x' * (15 << 20))\n"
                    "except OSError as e:\n    print(e.errno, i)\n")
     assert sandbox.run_program(code, [""], memory_mb=512)[0]["stdout"] == "27\n28 4\n"  # EFBIG, then ENOSPC at 64 MiB
+
+
+def test_the_runner_cannot_be_traced_or_written_through_proc(host):
+    # The interpreter that forks the tests runs as the same uid as the programs, so it is made non-dumpable:
+    # no ptrace, no /proc/1/mem, no /proc/1/fd/1 (its report pipe). The test's own process stays normal.
+    code = NAME + ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                   "print(os.getppid(), libc.ptrace(16, 1, 0, 0), ctypes.get_errno())\n"  # PTRACE_ATTACH: EPERM
+                   "print(libc.ptrace(0x4206, 1, 0, 0), ctypes.get_errno())\n"  # PTRACE_SEIZE
+                   "for path in ('/proc/1/mem', '/proc/1/fd/1', '/proc/1/environ'):\n"
+                   "    try:\n        open(path, 'r+b' if 'mem' in path else 'wb')\n        print('opened')\n"
+                   "    except OSError as e:\n        print(type(e).__name__)\n"
+                   "print(sorted(os.listdir('/proc/self/fd')), open('/proc/self/comm').read().strip())\n"
+                   "child = os.fork()\nif child == 0:\n    os._exit(7)\nprint(os.waitpid(child, 0)[1] >> 8)\n")
+    assert sandbox.run_program(code, [""])[0]["stdout"] == (
+        "1 -1 1\n-1 1\nPermissionError\nPermissionError\nPermissionError\n['0', '1', '2', '3', '4'] cbt-hostile\n7\n")
+
+
+def test_nothing_a_program_leaves_behind_reaches_the_next_program_in_the_same_sandbox(host):
+    # Program A tries to leave state in the sandbox (files, a locked-up directory, attributes and mode of
+    # the working directory, a daemon, SysV IPC, a message queue, a key, sysctls, the runner's builtins);
+    # program B, run next in the same warm sandbox, must find everything as a fresh sandbox has it.
+    sandbox.shutdown()
+    attack = NAME + ("import builtins, ctypes, json, os, signal, sys, time\nbuiltins.print = lambda *a, **k: None\n"
+                     "sys.modules['json'].dumps = lambda *a, **k: '[1]'\n"
+                     "open('left.txt', 'w').write('x')\nopen('.hidden', 'w').write('x')\n"
+                     "os.makedirs('a/b/c')\nopen('a/b/c/f', 'w').write('x')\nos.chmod('a/b', 0)\nos.chmod('a', 0)\n"
+                     "os.setxattr('.', 'user.note', b'x')\nos.utime('.', (1, 1))\nos.chmod('.', 0o500)\n"
+                     "libc = ctypes.CDLL(None, use_errno=True)\n"
+                     "errors = [libc.shmget(77, 1 << 20, 0o1000 | 0o666), ctypes.get_errno(),\n"
+                     "          libc.semget(77, 1, 0o1000 | 0o666), libc.msgget(77, 0o1000 | 0o666),\n"
+                     "          libc.syscall(248, b'user', b'note', b'x', 1, -4), ctypes.get_errno()]\n"
+                     "for name in ('kernel/pid_max', 'kernel/shmmax', 'kernel/ns_last_pid'):\n"
+                     "    try:\n        open('/proc/sys/' + name, 'w').write('300')\n    except OSError as e:\n"
+                     "        errors.append(e.errno)\n"
+                     "os.kill(1, signal.SIGKILL)\nos.kill(1, signal.SIGSTOP)\n"
+                     "if os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\n"
+                     "os.write(1, (repr(errors) + ' ' + str(os.getpid()) + '\\n').encode())\n")
+    first = sandbox.run_program(attack, [""])[0]
+    assert first["status"] == "ok", first
+    errors, pid = first["stdout"].split("] ")
+    assert errors == "[-1, 38, -1, -1, -1, 38, 30, 30, 30"  # ENOSYS from the seccomp filter, EROFS
+    check = NAME + ("import json, os\nst = os.stat('.')\n"
+                    "pids = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\n"
+                    "print(os.getpid() > PID, os.listdir('.'), oct(st.st_mode), st.st_mtime, os.listxattr('.'), pids)\n"
+                    "print([len(open('/proc/sysvipc/' + k).readlines()) for k in ('shm', 'sem', 'msg')], json.dumps(2))\n"
+                    "open('new.txt', 'w').write('fine')\nprint(open('new.txt').read())\n").replace("PID", pid.strip())
+    second = sandbox.run_program(check, [""])[0]
+    assert second["stdout"] == "True [] 0o40755 0.0 [] []\n[1, 1, 1] 2\nfine\n", second
+
+
+def test_a_sandbox_that_cannot_be_cleaned_is_replaced(host):
+    # A tree deeper than PATH_MAX cannot be removed by path: the sandbox finishes the program, then retires.
+    sandbox.shutdown()
+    deep = NAME + "import os\nfor _ in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\nprint(os.getpid())\n"
+    assert sandbox.run_program(deep, [""])[0]["status"] == "ok"
+    check = "import os\nprint(os.getpid(), os.listdir('.'))\n"
+    assert sandbox.run_program(check, [""])[0]["stdout"] == "2 []\n"  # the first process of a new sandbox
