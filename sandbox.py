@@ -21,24 +21,23 @@ Library (what the stages import):
         -> [{"status": "ok"|"error"|"timeout"|"output_limit", "stdout": str, "exit_code": int|None,
              "error": str, "result": str|None (JSON of the return value, call-based only), "seconds": float}]
 
-How a program is contained. Programs run in bubblewrap sandboxes: new user, pid, network, ipc,
-uts and cgroup namespaces, no capabilities, no further user namespaces, an empty environment, /usr
-read-only and nothing else of the host (no /root, /home, /run, host sockets or /dev/shm), /proc/sys
-read-only, a private 64 MiB tmpfs as working directory. Programs run under the system
-interpreter (/usr/bin/python3, `-I -S`): a Python installed under /root cannot be read by the
-unprivileged uid. When we are root, bubblewrap itself is started as uid 65534 (nobody), so the
-process limit holds. Inside, one interpreter (sandbox_child.py) takes programs one after another,
-compiles each once and forks a child per test (under a seccomp filter refusing SysV IPC, POSIX
-message queues and keyrings: what they make outlives a process); the child sets its limits (CPU time, address space =
-memory_mb, 32 processes, 16 MiB files, 64 open files, no core dumps) and the parent adds a wall-clock
-limit, caps output at 1 MiB and, after each test, kills every other process in the namespace and
-empties the working directory. A sandbox stays warm for up to 64 programs (starting one costs ~30 ms
-of CPU, a test ~2 ms); it is retired early after anything unexpected, and the warm ones are stopped
-at exit (and die with us: --die-with-parent). sandbox_child.py says why one program cannot change
-what a later one sees. Expected outputs never enter the sandbox; they are compared here.
+How a program is contained. In a bubblewrap sandbox: new user, pid, network, ipc, uts and cgroup
+namespaces, no capabilities, no further user namespaces, an empty environment, /usr read-only and
+nothing else of the host (no /root, /home, /run, host sockets or /dev/shm), /proc/sys read-only, a
+private 64 MiB tmpfs as working directory. When we are root, bubblewrap runs as uid 65534 (nobody),
+so the process limit holds; programs run under the system interpreter (/usr/bin/python3, `-I -S`),
+as one under /root is unreadable to that uid. Inside, one interpreter (sandbox_child.py) takes
+programs one after another, compiles each once and forks a child per test, under a seccomp filter
+refusing SysV IPC, POSIX message queues and keyrings; the child sets its limits (CPU time, address
+space = memory_mb, 32 processes, 16 MiB files, 64 open files, no core dumps); the parent adds a
+wall-clock limit, caps output at 1 MiB and after each test kills every other process in the
+namespace and empties the working directory. A sandbox stays warm for up to 64 programs (starting
+one costs ~30 ms of CPU, a test ~1.5 ms), is retired early after anything unexpected, and is stopped
+at exit or dies with us (--die-with-parent). sandbox_child.py says why a program cannot change what
+a later one sees. Expected outputs never enter the sandbox; they are compared here.
 Without bubblewrap the same limits apply, but with a loud warning: the program can then read your
 files and use the network (`require_isolation=True` / `--require-isolation` refuses instead), and
-every program gets a fresh interpreter.
+each program gets a fresh interpreter.
 """
 import argparse
 import atexit
@@ -63,7 +62,7 @@ COMPARISONS = ("exact", "tolerant")
 OUTPUT_LIMIT = 1 << 20  # bytes of stdout a program may write per test
 FIELD_CHARS = 400  # each feedback field is cut to this many characters
 TMP_BYTES = 64 << 20  # size of the sandbox's writable /tmp
-MAX_PROCESSES = 32  # processes and threads in the sandbox, its own two included
+MAX_PROCESSES = 32  # processes and threads in the sandbox, its own two included (see sandbox_child.py)
 SANDBOX_UID = 65534  # nobody: the uid bubblewrap runs as when we are root
 ETC_FILES = ("ld.so.cache", "localtime")  # the only files of /etc the sandbox sees
 START_SECONDS = 60.0  # for the sandbox to start (a loaded machine can be slow)
@@ -101,17 +100,6 @@ def _bwrap_argv():
              "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
              "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     return argv + [_sandbox_python(), "-I", "-S", "-c", CHILD_SOURCE]
-
-
-def _user_processes():
-    """How many processes our uid has (RLIMIT_NPROC counts them all when there is no namespace)."""
-    count, uid = 0, os.getuid()
-    for entry in os.scandir("/proc"):
-        try:
-            count += entry.name.isdigit() and entry.stat().st_uid == uid
-        except OSError:
-            pass
-    return count
 
 
 _lock = threading.Lock()  # guards _idle and _starter
@@ -288,17 +276,11 @@ def _isolation_problem(bwrap):
         return "bubblewrap (bwrap) is not installed"
     if _sandbox_python() is None:
         return "no Python interpreter under /usr for the sandbox"
-    box = _Sandbox(isolated=True)
     try:
-        if box.submit(_job("print('ok')", [""], None, 4.0, 256, isolated=True)):
-            report = box.next(4.0 + GRACE_SECONDS)
-            if report and report.get("status") == "ok" and report.get("stdout") == "ok\n":
-                _release(box)  # warm for the first program
-                return None
-    except BaseException:
-        box.close()
-        raise
-    return f"bubblewrap failed: {box.error_text()}"
+        report = _run("print('ok')", [""], None, 4.0, 256, isolated=True)[0]  # leaves a warm sandbox
+    except SandboxError as exc:
+        return f"bubblewrap failed: {exc}"
+    return None if report["stdout"] == "ok\n" else f"bubblewrap failed: {report['status']} {report['error']}"
 
 
 _warned = False
@@ -322,23 +304,19 @@ def _isolated(require_isolation):
     return False
 
 
-def _job(code, inputs, fn_name, timeout, memory_mb, isolated):
-    if isolated:
-        max_processes = MAX_PROCESSES
-    else:  # no namespace of our own: the limit counts every process of our uid (and root ignores it)
-        max_processes = None if os.geteuid() == 0 or not os.path.isdir("/proc") else _user_processes() + MAX_PROCESSES
-    return {"code": code, "inputs": inputs, "fn_name": fn_name, "timeout": timeout, "memory_mb": memory_mb,
-            "output_limit": OUTPUT_LIMIT, "max_processes": max_processes, "sweep": isolated}
-
-
 def run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, require_isolation=False):
     """Run `code` once per input; the raw outcome of each run (see the module docstring)."""
     if not isinstance(code, str) or not all(isinstance(text, str) for text in inputs):
         raise ValueError("run_program: code and every input must be strings")
-    isolated = _isolated(require_isolation)
+    return _run(code, inputs, fn_name, timeout, memory_mb, _isolated(require_isolation))
+
+
+def _run(code, inputs, fn_name, timeout, memory_mb, isolated):
     results = []
     while len(results) < len(inputs):  # a second sandbox only if the program broke the first
-        box = _acquire(_job(code, inputs[len(results):], fn_name, timeout, memory_mb, isolated), isolated)
+        job = {"code": code, "inputs": inputs[len(results):], "fn_name": fn_name, "timeout": timeout,
+               "memory_mb": memory_mb, "output_limit": OUTPUT_LIMIT, "max_processes": MAX_PROCESSES, "sweep": isolated}
+        box = _acquire(job, isolated)
         try:
             while len(results) < len(inputs):
                 report = box.next(timeout + GRACE_SECONDS)
