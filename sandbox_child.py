@@ -17,11 +17,12 @@ The expected outputs never enter the sandbox: the caller compares. Exits at the 
 or after a job whose program left a working directory it could not empty.
 
 Why one program cannot change what a later one sees: program code runs only in forked children,
-never in this process (which only compiles it, and imports nothing but json and traceback); it is not dumpable, so a program can
-neither ptrace it nor open its /proc/1/mem or /proc/1/fd; as pid 1 of the namespace it cannot be
-signalled by programs; after every test every other process in the namespace is killed and the
-working directory is emptied and reset (mode, extended attributes, times). SysV IPC, POSIX message
-queues and keyrings are refused by our seccomp filter, and /proc/sys is read-only.
+never in this process (which only compiles it, and imports nothing but json and traceback); this
+process is not dumpable, so a program can neither ptrace it nor open its /proc/1/mem or /proc/1/fd;
+as pid 1 of the namespace it cannot be signalled by programs; after every test every other process
+in the namespace is killed and the working directory is emptied and reset (mode, extended
+attributes, times). SysV IPC, POSIX message queues and keyrings are refused by our seccomp filter,
+and /proc/sys is read-only.
 
 Only cheap modules are imported up front (json and traceback pull in `re` and cost more than a
 test): `json` only for call-based programs, `traceback` once a program has crashed.
