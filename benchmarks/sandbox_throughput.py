@@ -38,9 +38,11 @@ KINDS = {
 }
 
 
-def workload(programs, tests):
-    """[(code, {"inputs", "outputs"})]: kinds in the proportions 6:2:1:1; the first input is "0 0"."""
-    kinds = (["correct"] * 6 + ["wrong"] * 2 + ["crash", "loop"]) * (programs // 10 + 1)
+def workload(programs, tests, mix=(6, 2, 1, 1)):
+    """[(code, {"inputs", "outputs"})]: kinds correct:wrong:crash:loop in the proportions `mix`; the
+    first input is "0 0"."""
+    cycle = [kind for kind, count in zip(KINDS, mix) for _ in range(count)]
+    kinds = cycle * (programs // len(cycle) + 1)
     inputs = ["0 0\n"] + [f"{i} {2 * i + 1}\n" for i in range(1, tests)]
     outputs = [str(sum(map(int, x.split()))) for x in inputs]
     return [(KINDS[kind], {"inputs": inputs, "outputs": outputs}) for kind in kinds[:programs]]
@@ -111,12 +113,15 @@ def main():
     parser.add_argument("--programs", type=int, default=40, help="number of programs (default 40)")
     parser.add_argument("--tests", type=int, default=10, help="tests per program (default 10)")
     parser.add_argument("--timeout", type=float, default=0.5, help="seconds per test (default 0.5)")
+    parser.add_argument("--mix", default="6:2:1:1",
+                        help="proportions of correct:wrong:crashing:looping programs (default 6:2:1:1; "
+                             "6:2:2:0 leaves out the time-outs, whose cost is the same for all three)")
     args = parser.parse_args()
     if sandbox._isolation_problem(sandbox.BWRAP) is not None:
         sys.exit(f"sandbox_throughput.py: needs bubblewrap: {sandbox._isolation_problem(sandbox.BWRAP)}")
-    jobs, workers = workload(args.programs, args.tests), os.cpu_count() or 1
+    jobs, workers = workload(args.programs, args.tests, [int(x) for x in args.mix.split(":")]), os.cpu_count() or 1
     n = args.programs * args.tests
-    print(f"workload: {args.programs} programs x {args.tests} tests = {n} tests, timeout {args.timeout:g} s, "
+    print(f"workload: {args.programs} programs ({args.mix}) x {args.tests} tests = {n} tests, timeout {args.timeout:g} s, "
           f"{workers} worker threads, interpreter {PYTHON}")
 
     def ours(code, tests, timeout):
