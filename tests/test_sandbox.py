@@ -297,3 +297,12 @@ def test_a_killed_runner_is_restarted_for_the_remaining_tests(without_bwrap):
 def test_isolated_programs_run_as_an_unprivileged_user_under_the_system_python():
     code = "import os, sys\nprint(os.getuid() != 0, os.getppid(), sys.executable.startswith('/usr/'), sys.flags.isolated)"
     assert sandbox.run_program(code, [""])[0]["stdout"] == "True 1 True 1\n"  # forked by pid 1 of its namespace
+
+
+@pytest.mark.skipif(not ISOLATED, reason="bubblewrap isolation is unavailable here")
+def test_a_warm_sandbox_takes_the_next_program_and_is_replaced_after_its_quota(monkeypatch):
+    monkeypatch.setattr(sandbox, "PROGRAMS_PER_SANDBOX", 2)
+    sandbox.shutdown()
+    pids = [int(sandbox.run_program("import os\nprint(os.getpid())", [""] * 2)[1]["stdout"]) for _ in range(3)]
+    assert pids == [3, 5, 3]  # 2 tests in a new sandbox (pids 2, 3), 2 more in the same one, then a new one
+    sandbox.shutdown()
