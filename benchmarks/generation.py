@@ -1,0 +1,103 @@
+"""Benchmark: batched generation vs one trajectory at a time, and the sandbox's share of a collection turn.
+
+On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
+  1. tokens/s of `--sequential` replies generated one at a time (batch 1), then of `--batch`
+     replies generated in one batch (left padding, KV cache); printed as a ratio (goal >= 4x).
+     Only real tokens count (never padding), so sequences that stop early cost the batch.
+  2. a small collection (`--problems` problems x `--n-samples` trajectories, turn 0 plus one
+     feedback turn) through collect.rollout with the real sandbox: the share of the wall time
+     that generation sat waiting for sandbox results (goal < 10%), beside the time the sandbox
+     was busy in total (what a loop without overlap would wait). A small model with a short
+     token budget rarely closes a code block, so every reply gets the problem's reference
+     program (data/problem_defs.py) appended: every program then runs all its tests.
+Both figures are ratios within one run, so a busy machine affects numerator and denominator alike.
+
+Run:  python benchmarks/generation.py      (about 1-2 minutes on 2 idle cores)
+"""
+import argparse
+import os
+import sys
+import time
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [ROOT, os.path.join(ROOT, "data")]
+import collect  # noqa: E402
+import sandbox  # noqa: E402
+from problem_defs import PROBLEMS  # noqa: E402
+from problems import load_problems  # noqa: E402
+
+
+class WithReferenceProgram:
+    """The embedded model's replies, each followed by its problem's reference program."""
+
+    def __init__(self, policy, problems):
+        solutions = {f"bundled/{d['id']}": d["solution"] for d in PROBLEMS}
+        self.policy, self.programs = policy, {p["question"].strip(): solutions[p["id"]] for p in problems}
+
+    @property
+    def generated_tokens(self):
+        return self.policy.generated_tokens
+
+    def generate(self, conversations, **sampling):
+        replies = self.policy.generate(conversations, **sampling)
+        questions = [c[1]["content"].split("Problem:\n", 1)[1] for c in conversations]
+        return [f"{r}\n```python\n{self.programs[q]}```" for r, q in zip(replies, questions)]
+
+
+def tokens_per_second(policy, prompts, *, micro_batch, max_new_tokens):
+    start = time.perf_counter()
+    completions = policy.generate_tokens(prompts, temperature=0.6, top_p=0.95, max_new_tokens=max_new_tokens,
+                                         micro_batch=micro_batch)
+    tokens = sum(len(c) for c in completions)
+    return tokens / (time.perf_counter() - start), tokens
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-new-tokens", type=int, default=64, help="tokens per reply")
+    parser.add_argument("--sequential", type=int, default=3, help="replies generated one at a time")
+    parser.add_argument("--batch", type=int, default=16, help="replies generated in one batch")
+    parser.add_argument("--problems", type=int, default=2, help="problems in the collection run")
+    parser.add_argument("--n-samples", type=int, default=8, help="trajectories per problem in the collection run")
+    args = parser.parse_args()
+
+    torch.manual_seed(0)
+    start = time.perf_counter()
+    policy = collect.load_policy()
+    print(f"embedded model loaded in {time.perf_counter() - start:.0f} s; {torch.get_num_threads()} torch threads")
+    problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
+    prompts = [policy.encode(collect.build_prompt(p)) for p in problems[:args.batch]]
+
+    one, one_tokens = tokens_per_second(policy, prompts[:args.sequential], micro_batch=1,
+                                        max_new_tokens=args.max_new_tokens)
+    batched, batch_tokens = tokens_per_second(policy, prompts, micro_batch=args.batch,
+                                              max_new_tokens=args.max_new_tokens)
+    print(f"one at a time: {one:.1f} tok/s ({one_tokens} tokens); batch {args.batch}: {batched:.1f} tok/s "
+          f"({batch_tokens} tokens); ratio {batched / one:.1f}x (goal >= 4x)")
+
+    busy = [0.0]
+
+    def timed_run_tests_batch(jobs, **options):
+        begin = time.perf_counter()
+        results = sandbox.run_tests_batch(jobs, **options)
+        busy[0] += time.perf_counter() - begin
+        return results
+
+    policy_with_programs = WithReferenceProgram(policy, problems)
+    stats = collect.RolloutStats()
+    start = time.perf_counter()
+    for _ in collect.rollout(policy_with_programs, problems[:args.problems], n_samples=args.n_samples, turns=1,
+                             max_new_tokens=args.max_new_tokens, chunk_problems=max(1, args.problems // 2),
+                             run_batch=timed_run_tests_batch, stats=stats):
+        pass
+    wall = time.perf_counter() - start
+    print(f"collection: {stats.programs} programs, {stats.tokens} tokens in {wall:.0f} s; "
+          f"sandbox busy {busy[0]:.1f} s "
+          f"({busy[0] / wall:.1%} of the wall time); generation waited on it {stats.sandbox_wait_s:.1f} s "
+          f"({stats.sandbox_wait_s / wall:.1%}, goal < 10%)")
+
+
+if __name__ == "__main__":
+    main()
