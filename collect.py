@@ -383,27 +383,31 @@ def finished_problem_ids(path: str, *, n_samples: int, turns: int) -> set[str]:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
                 raise BadInputError(f"{path}:{number}: not a JSON record ({e.msg})") from None
-            shape = (len(record.get("raw_responses", [])), len((record.get("raw_responses") or [[]])[0]))
-            if shape != (turns + 1, n_samples):
-                raise BadInputError(f"{path}:{number}: field raw_responses holds {shape[0]} turns x {shape[1]} samples, "
-                                    f"this run makes {turns + 1} x {n_samples}; choose another --output")
+            responses = record.get("raw_responses") or [[]]
+            if "id" not in record:
+                raise BadInputError(f"{path}:{number}: field id is missing")
+            if (len(responses), len(responses[0])) != (turns + 1, n_samples):
+                raise BadInputError(f"{path}:{number}: field raw_responses holds {len(responses)} turns x "
+                                    f"{len(responses[0])} samples, this run makes {turns + 1} x {n_samples}; "
+                                    f"choose another --output")
             ids.add(record["id"])
     return ids
 
 
-def write_trajectories(policy, problems: list[dict], output: str, *, stats: RolloutStats | None = None,
-                       **rollout_options) -> RolloutStats:
-    """Roll out every problem not yet in `output` and append its record as soon as it is done."""
-    done = finished_problem_ids(output, n_samples=rollout_options.get("n_samples", 16),
-                                turns=rollout_options.get("turns", 2))
+def write_trajectories(policy, problems: list[dict], output: str, *, n_samples: int, turns: int,
+                       progress: bool = False, stats: RolloutStats | None = None, **options) -> RolloutStats:
+    """Roll out every problem not yet in `output` and append its record as soon as it is done
+    (`options`: those of `rollout`)."""
+    done = finished_problem_ids(output, n_samples=n_samples, turns=turns)
     todo = [p for p in problems if p["id"] not in done]
     if done:
         print(f"{output}: {len(done)} problems already done, {len(todo)} to go")
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     stats = stats if stats is not None else RolloutStats()
     with open(output, "a", encoding="utf-8") as f, tqdm(total=len(todo), desc="problems", unit="problem",
-                                                        disable=not rollout_options.get("progress")) as bar:
-        for record in rollout(policy, todo, stats=stats, **rollout_options):
+                                                        disable=not progress) as bar:
+        for record in rollout(policy, todo, n_samples=n_samples, turns=turns, progress=progress, stats=stats,
+                              **options):
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
             bar.update(1)
@@ -416,30 +420,34 @@ def write_trajectories(policy, problems: list[dict], output: str, *, stats: Roll
 def add_rollout_arguments(parser: argparse.ArgumentParser, *, turns: int, problems: str) -> None:
     """The flags of the model, the problems, the sampling, the multi-turn loop and the sandbox."""
     add = parser.add_argument
-    add("--model", default=None, help="a model folder, a .gguf file or a cached hub name (default: the embedded "
-                                      "SmolLM2-135M-Instruct)")
-    add("--problems", default=problems, help=f"problem file or bundled name (default: {problems})")
-    add("--limit", type=int, default=None, help="use only the first N problems")
-    add("--perturbed", action="store_true", help="use the perturbed public tests (two expected outputs swapped) "
-                                                 "for feedback; scoring still uses the true tests")
-    add("--n-samples", type=int, default=16, help="trajectories per problem (paper: 16)")
-    add("--turns", type=int, default=turns, help=f"feedback turns after turn 0, so turns+1 programs per "
-                                                 f"trajectory (default: {turns})")
-    add("--temperature", type=float, default=0.6, help="sampling temperature (paper: 0.6)")
-    add("--top-p", type=float, default=0.95, help="nucleus sampling mass (paper: 0.95)")
-    add("--max-new-tokens", type=int, default=512, help="tokens per reply (paper: 6144; 512 keeps a CPU run short)")
-    add("--micro-batch", type=int, default=16, help="sequences per model.generate call (size it to memory)")
-    add("--chunk-problems", type=int, default=4, help="problems generated together; two chunks alternate so one "
-                                                      "generates while the other's programs run")
+    add("--model", metavar="MODEL", help="model folder, .gguf file or cached hub name (default: the embedded "
+                                         "SmolLM2-135M-Instruct)")
+    add("--problems", metavar="SOURCE", default=problems, help=f"problem file or set name (default: {problems})")
+    add("--limit", metavar="N", type=int, help="use only the first N problems")
+    add("--perturbed", action="store_true", help="feedback from the perturbed public tests (two expected outputs "
+                                                 "swapped); scores still use the true tests")
+    add("--n-samples", metavar="N", type=int, default=16, help="trajectories per problem (paper: 16)")
+    add("--turns", metavar="T", type=int, default=turns, help=f"feedback turns after turn 0, so T+1 programs per "
+                                                              f"trajectory (default: {turns})")
+    add("--temperature", metavar="X", type=float, default=0.6, help="sampling temperature (paper: 0.6)")
+    add("--top-p", metavar="X", type=float, default=0.95, help="nucleus sampling mass (paper: 0.95)")
+    add("--max-new-tokens", metavar="N", type=int, default=512, help="tokens per reply (paper: 6144; 512 keeps "
+                                                                     "a CPU run short)")
+    add("--micro-batch", metavar="N", type=int, default=16, help="sequences per model.generate call (fit it to "
+                                                                 "memory)")
+    add("--chunk-problems", metavar="N", type=int, default=4, help="problems generated together; two chunks "
+                                                                   "alternate, one generating while the other's "
+                                                                   "programs run")
     add("--thinking", action="store_true", help="thinking model: keep only the text after </think> in the "
                                                 "history, cut to 6000 characters")
-    add("--timeout", type=float, default=4.0, help="seconds per test (paper: 4)")
-    add("--match", choices=["exact", "tolerant"], default="exact",
-        help="how outputs are compared: exact (stripped text equal, the paper's rule) or tolerant (floats, spacing)")
-    add("--workers", type=int, default=None, help="sandbox processes (default: all cores)")
-    add("--dtype", default=None, help="model dtype (default: bfloat16 on a GPU, float32 on CPU)")
-    add("--device", default=None, help="cuda, cpu, ... (default: cuda if available)")
-    add("--seed", type=int, default=0, help="torch seed for sampling")
+    add("--timeout", metavar="SECONDS", type=float, default=4.0, help="time limit per test (paper: 4)")
+    add("--match", choices=["exact", "tolerant"], default="exact", help="output comparison: exact (stripped text "
+                                                                        "equal, the paper's) or tolerant (floats, "
+                                                                        "spacing)")
+    add("--workers", metavar="N", type=int, help="sandbox processes (default: one per core)")
+    add("--dtype", metavar="DTYPE", help="model dtype (default: bfloat16 on a GPU, float32 on CPU)")
+    add("--device", metavar="DEVICE", help="cuda, cpu, ... (default: cuda if available)")
+    add("--seed", metavar="N", type=int, default=0, help="torch seed for sampling")
     add("--quiet", action="store_true", help="no progress bars")
 
 
@@ -462,7 +470,8 @@ def load_problem_set(args) -> list[dict]:
 def totals_line(stats: RolloutStats, wall_s: float) -> str:
     return (f"{stats.problems} problems, {stats.programs} programs, {stats.tokens} tokens in {wall_s:.0f} s "
             f"({stats.tokens / max(stats.generate_s, 1e-9):.1f} tok/s while generating); "
-            f"generation waited {stats.sandbox_wait_s:.1f} s on the sandbox ({stats.sandbox_wait_s / max(wall_s, 1e-9):.1%})")
+            f"generation waited {stats.sandbox_wait_s:.1f} s on the sandbox "
+            f"({stats.sandbox_wait_s / max(wall_s, 1e-9):.1%})")
 
 
 def main():

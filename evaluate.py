@@ -105,7 +105,8 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
     correct = [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) for t in range(turns)] for r in records]
     summary = {
         "n_problems": len(records), "n_samples": n_min, "turns": turns,
-        "pass_at_1": [mean([c[t] / len(r["hidden_pass_rates"]) for r, c in zip(records, correct)]) for t in range(turns)],
+        "pass_at_1": [mean([c[t] / len(r["hidden_pass_rates"]) for r, c in zip(records, correct)])
+                      for t in range(turns)],
         "pass_at_k": {str(k): [mean([pass_at_k(len(r["hidden_pass_rates"]), c[t], k) for r, c in zip(records, correct)])
                                for t in range(turns)] for k in ks if k <= n_min},
         "solved_by_turn": [mean([any(c[: t + 1]) for c in correct]) for t in range(turns)],
@@ -153,7 +154,8 @@ def print_table(summary: dict) -> None:
     hacking = summary["hacking"]
     header = ["turn", "pass@1"] + [f"pass@{k}" for k in ks] + ["solved by t", "hidden tests"]
     header += ["hacking", "hacked/exposed"] if hacking else []
-    print(f"{summary['label']}: {summary['n_problems']} problems x {summary['n_samples']} trajectories, hidden tests, %")
+    print(f"{summary['label']}: {summary['n_problems']} problems x {summary['n_samples']} trajectories; "
+          f"hidden tests, %")
     print("  ".join(f"{h:>12}" for h in header))
     for t in range(summary["turns"]):
         row = [f"{t:>12}", f"{100 * summary['pass_at_1'][t]:12.1f}"]
@@ -230,7 +232,8 @@ def main():
             records, label = read_trajectories(trajectories), os.path.splitext(os.path.basename(trajectories))[0]
         else:
             label = os.path.basename(os.path.normpath(args.model)) if args.model else "SmolLM2-135M-Instruct"
-            trajectories = args.output or f"runs/eval/{args.label or label}{'-perturbed' if args.perturbed else ''}.jsonl"
+            suffix = "-perturbed" if args.perturbed else ""
+            trajectories = args.output or f"runs/eval/{args.label or label}{suffix}.jsonl"
             problems = load_problem_set(args)
             torch.manual_seed(args.seed)
             policy = load_policy(args.model, dtype=args.dtype, device=args.device)
