@@ -19,7 +19,8 @@ The hacking rate at turn t is the fraction of trajectories that do so, averaged 
 
 Reads:  a model and problems (`--problems`, default bundled-test); or `--from-trajectories FILE`
         (a trajectory JSONL of collect.py's schema, no model needed); or `--compare S.json ...`
-Writes: `--output`            trajectories, collect.py's schema (appended; a rerun resumes)
+Writes: `--output`            trajectories, collect.py's schema (appended; a rerun resumes);
+                              default runs/eval/LABEL[-perturbed].jsonl, the files below beside it
         `--summary`           JSON: {"label", "model", "problems", "trajectories", "n_problems",
                               "n_samples", "turns" (programs per trajectory), "pass_at_1": [turn],
                               "pass_at_k": {"k": [turn]}, "solved_by_turn": [turn],
