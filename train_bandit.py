@@ -1,0 +1,525 @@
+"""Stage 3 of Cobalt: online contextual-bandit learning on partial-trajectory prompts.
+
+Every step takes `--prompts-per-step` prompts (partial trajectories from split.py), samples a
+group of G completions per prompt at temperature 1.0, runs each completion's program on ALL
+tests of its problem in the sandbox, turns pass rates into rewards (METHOD.md's reward:
+tiers, improvement over prev_best_pass_rate, format term for thinking models), computes
+group advantages (r - mean) / (std + 1e-6), and updates the policy `--mini-batches` times
+with the clipped-ratio loss plus a KL term to the frozen starting model (see `policy_loss`).
+
+Reads:  --prompts / --val-prompts, JSONL from split.py ({"example_id", "conversation",
+        "test_cases", "prev_best_pass_rate", ...}); --model, the starting model.
+Writes: OUT/metrics.jsonl, one record per step, appended as the step ends:
+          {"step", "epoch", "charts/reward_mean", "charts/pass_rate", "charts/solved", "charts/no_code",
+           "charts/zero_variance_groups", "charts/groups", "charts/completion_tokens", "charts/prompt_tokens",
+           "losses/policy_loss", "losses/kl", "losses/approx_kl", "losses/clipfrac", "losses/grad_norm",
+           "time/generation_s", "time/sandbox_s", "time/logprob_s", "time/backward_s", "time/step_s"}
+          plus "val/reward_mean" (0/1 reward, one sample per held-out prompt) every --eval-every steps
+          (step 0 = before training);
+        OUT/checkpoint/ every --save-every steps: the model and tokenizer (save_pretrained) and
+          trainer_state.pt (step, optimizer, RNG states, data order) that --resume continues exactly;
+        OUT/final/: the trained model and tokenizer, loadable by collect.load_policy, evaluate.py
+          and transformers; OUT/curves.png with --plot.
+
+Command (the paper's settings are the defaults; a CPU run wants far smaller ones):
+    python train_bandit.py --prompts runs/default/prompts.jsonl --val-prompts runs/default/val_prompts.jsonl \
+        --out runs/default/train --prompts-per-step 8 --group-size 8 --max-response-tokens 512 --lr 1e-5 --plot
+"""
+import argparse
+import copy
+import functools
+import json
+import math
+import os
+import random
+import shutil
+import sys
+import time
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+import sandbox
+from collect import answer_text, extract_code, load_policy
+from problems import BadInputError
+from split import load_tokenizer
+
+# ================================================================ reward (METHOD.md, stage 3)
+
+def correctness_reward(pass_rate: float, prev_best: float) -> float:
+    """Tiers 1.0 / 0.2 / 0.0 / -0.1, then the improvement rule against prev_best_pass_rate.
+
+    Below 1.0 and with prev_best > 0: a better program earns up to +0.1 more; an equal or
+    worse one gets -0.1 plus a penalty up to -0.1 for how much it lost.
+    Examples: (p .75, prev .5) -> .2 + .1 * .25/.5 = .25; (.5, .5) -> -.1; (.25, .5) -> -.15.
+    """
+    r = 1.0 if pass_rate == 1.0 else 0.2 if pass_rate >= 0.5 else 0.0 if pass_rate > 0.0 else -0.1
+    if pass_rate < 1.0 and prev_best > 0.0:
+        if pass_rate > prev_best:
+            r += 0.1 * (pass_rate - prev_best) / (1.0 - prev_best)
+        else:
+            r = -0.1 + 0.1 * (pass_rate - prev_best) / prev_best
+    return r
+
+
+def has_long_repetition(text: str, min_len: int = 32, min_repeats: int = 8) -> bool:
+    """Some block of min_len or more characters repeated min_repeats times in a row.
+
+    A block of length L repeated r times is a run of (r-1)*L positions with text[i] == text[i+L].
+    """
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    for length in range(min_len, len(codes) // min_repeats + 1):
+        same = np.concatenate([[0], np.cumsum(codes[:-length] == codes[length:])])
+        run = (min_repeats - 1) * length
+        if np.any(same[run:] - same[:-run] == run):
+            return True
+    return False
+
+
+FORMAT_PENALTY = -0.9
+THINK_TOKENS, ANSWER_TOKENS, EXPLANATION_TOKENS = 4096, 2048, 512  # length limits of the shaping
+REFLECTION_WORDS = ("wait", "mistake", "however", "but", "retry", "error", "verify", "wrong", "evaluate")
+
+
+def format_reward(reply: str, correctness: float, count_tokens) -> float:
+    """Format term for thinking models (the authors' reward code), added before clipping.
+
+    -0.9 for a broken format: a block of 32+ characters repeated 8 times in a row; not
+    exactly one `</think>`; after it not exactly one ```python block; a backtick in the code.
+    Otherwise length shaping with lengths counted by `count_tokens` (the model's tokenizer):
+    reasoning T (before </think>), answer A (after it), explanation E (after the code block).
+      correctness >= 0: 0, or -0.01 if T > 4096 or A > 2048 or E > 512;
+      correctness <  0: +0.075 * tanh(T / 1024) and +0.005 per reflection word used 1-4 times
+                        (at most +0.025) if T <= 4096, else -0.1; then -0.1 if A > 2048 and
+                        -0.1 if E > 512. (Thinking longer about a failure is encouraged a little.)
+    """
+    if has_long_repetition(reply) or reply.count("</think>") != 1:
+        return FORMAT_PENALTY
+    think, answer = reply.split("</think>")
+    think, answer = think.strip(), answer.strip()
+    start = answer.find("```python")
+    end = answer.find("\n```", start + 9)
+    if answer.count("```python") != 1 or end == -1 or answer[start + 9:].count("\n```") != 1 or "`" in answer[start + 9:end]:
+        return FORMAT_PENALTY
+    t, a, e = count_tokens(think), count_tokens(answer), count_tokens(answer[end + 4:].strip())
+    if correctness >= 0.0:
+        return 0.0 if t <= THINK_TOKENS and a <= ANSWER_TOKENS and e <= EXPLANATION_TOKENS else -0.01
+    shaping = -0.1
+    if t <= THINK_TOKENS:
+        words = [w.strip(".,;:!?()'\"") for w in think.lower().split()]
+        used = sum(1 for k in REFLECTION_WORDS if 1 <= words.count(k) <= 4)
+        shaping = 0.075 * math.tanh(t / 1024) + min(0.005 * used, 0.025)
+    return shaping - 0.1 * (a > ANSWER_TOKENS) - 0.1 * (e > EXPLANATION_TOKENS)
+
+
+def reward(reply: str, pass_rate: float | None, prev_best: float, *, thinking: bool = False, count_tokens=None) -> float:
+    """The training reward in [-1, 1]; pass_rate None means the reply has no code block (-1)."""
+    if pass_rate is None:
+        return -1.0
+    r = correctness_reward(pass_rate, prev_best)
+    if thinking:
+        r += format_reward(reply, r, count_tokens)
+    return max(-1.0, min(1.0, r))
+
+
+def validation_reward(pass_rate: float | None) -> float:
+    """1 if the program passes every test, else 0."""
+    return 1.0 if pass_rate == 1.0 else 0.0
+
+
+def reply_code(reply: str, thinking: bool) -> str | None:
+    """The program of a reply, extracted exactly as collect.py does."""
+    return extract_code(answer_text(reply) if thinking else reply)
+
+
+@functools.lru_cache(maxsize=4)
+def _length_counter(tokenizer: str | None):
+    tok = load_tokenizer(tokenizer)
+    return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
+
+
+def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> float:
+    """The reward with veRL's custom reward function signature (`custom_reward_function.path`).
+
+    extra_info: "prev_best_pass_rate" (default 0), "is_val" (0/1 validation reward),
+    "thinking" (add the format term), "tokenizer" (model whose tokenizer measures lengths).
+    """
+    extra = extra_info or {}
+    thinking = bool(extra.get("thinking", False))
+    code = reply_code(solution_str, thinking)
+    rate = None
+    if code is not None:
+        passing = sandbox.run_tests(code, ground_truth)["passing"]
+        rate = sum(passing) / len(passing)
+    if extra.get("is_val", False):
+        return validation_reward(rate)
+    counter = _length_counter(extra.get("tokenizer")) if thinking else None
+    return reward(solution_str, rate, float(extra.get("prev_best_pass_rate", 0.0)), thinking=thinking, count_tokens=counter)
+
+
+# ================================================================ advantages and loss
+
+def group_advantages(rewards: torch.Tensor) -> torch.Tensor:
+    """[groups, G] rewards -> advantages (r - group mean) / (group std + 1e-6), std with Bessel's correction as in veRL.
+
+    Example: rewards [[1, 0]] -> mean .5, std .7071 -> [[.7071, -.7071]]; all-equal groups give 0.
+    """
+    return (rewards - rewards.mean(dim=1, keepdim=True)) / (rewards.std(dim=1, keepdim=True) + 1e-6)
+
+
+def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, clip_low=0.2, clip_high=0.4,
+                kl_coef=1e-4, kl_type="mse", num_tokens=None):
+    """The clipped-ratio policy-gradient loss with a KL term, token-mean aggregated.
+
+    log_probs [B, T] (with grad), old_log_probs [B, T] (the sampling policy, before this step's
+    updates), ref_log_probs [B, T] (the frozen starting model; None when kl_coef is 0),
+    advantages [B], mask [B, T] (1 on completion tokens, the stop token included; 0 on padding).
+    num_tokens: the divisor of the token mean. Micro-batches of one mini-batch must all pass the
+    mini-batch's token count, so the accumulated gradient is the mean over all its tokens (a mean
+    of micro-batch means would weight short completions more).
+    Returns (loss, stats); the stats are normalised like the loss, so they add up over micro-batches.
+    clipfrac: share of tokens where the clipped term is the larger one (no gradient), as veRL logs it;
+    approx_kl: CleanRL's (ratio - 1) - log(ratio), how far the updates moved from the sampling policy.
+    """
+    num_tokens = mask.sum() if num_tokens is None else num_tokens
+    log_ratio = log_probs - old_log_probs
+    ratio = torch.exp(log_ratio)
+    adv = advantages.unsqueeze(1)
+    pg_loss1 = -adv * ratio
+    pg_loss2 = -adv * torch.clamp(ratio, 1.0 - clip_low, 1.0 + clip_high)
+    pg_loss = torch.max(pg_loss1, pg_loss2)
+    if kl_coef == 0.0:
+        kl = torch.zeros_like(log_probs)
+    elif kl_type == "mse":  # 0.5 * (logp - logp_ref)^2, the paper's choice
+        kl = 0.5 * (log_probs - ref_log_probs) ** 2
+    else:  # "k3": exp(ref - logp) - (ref - logp) - 1, an unbiased non-negative estimate of KL(policy || ref)
+        delta = ref_log_probs - log_probs
+        kl = torch.exp(delta) - delta - 1.0
+    loss = ((pg_loss + kl_coef * kl) * mask).sum() / num_tokens
+
+    def token_mean(x):
+        return float((x.detach() * mask).sum() / num_tokens)
+    stats = {"policy_loss": token_mean(pg_loss), "kl": token_mean(kl), "clipfrac": token_mean((pg_loss2 > pg_loss1).float()),
+             "approx_kl": token_mean((ratio - 1.0) - log_ratio)}
+    return loss, stats
+
+
+def completion_log_probs(model, prompts: list[list[int]], completions: list[list[int]], pad_id: int,
+                         temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log-probs [B, C] of each completion token given its prompt, and the mask [B, C].
+
+    Rows are laid out as left-padded prompt + right-padded completion, so every completion starts
+    at the same column and only the last C+1 positions' logits are computed.
+    """
+    P, C = max(map(len, prompts)), max(map(len, completions))
+    ids = torch.full((len(prompts), P + C), pad_id, dtype=torch.long)
+    attention = torch.zeros_like(ids)
+    for i, (p, c) in enumerate(zip(prompts, completions)):
+        ids[i, P - len(p): P + len(c)] = torch.tensor(p + c)
+        attention[i, P - len(p): P + len(c)] = 1
+    ids, attention = ids.to(model.device), attention.to(model.device)
+    positions = (attention.cumsum(1) - 1).clamp(min=0)
+    logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, logits_to_keep=C + 1).logits
+    logits = logits[:, :-1].float() / temperature
+    targets = ids[:, P:]
+    log_probs = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+    return log_probs, attention[:, P:].float()
+
+
+# ================================================================ sampling, scoring, updating
+
+def read_prompts(path: str, policy, max_prompt_tokens: int) -> tuple[list[dict], int]:
+    """Prompt records with their token ids ("ids"); prompts over max_prompt_tokens are dropped and counted."""
+    records = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+                missing = [k for k in ("example_id", "conversation", "test_cases") if k not in record]
+                if missing:
+                    raise BadInputError(f"{where}: field '{missing[0]}' is missing")
+                if not json.loads(record["test_cases"]).get("inputs"):
+                    raise BadInputError(f"{where}: field 'test_cases' has no tests")
+            except json.JSONDecodeError as e:
+                raise BadInputError(f"{where}: not JSON ({e.msg})") from None
+            record.setdefault("prev_best_pass_rate", 0.0)
+            record["ids"] = policy.encode(record["conversation"])
+            records.append(record)
+    kept = [r for r in records if len(r["ids"]) <= max_prompt_tokens]
+    return kept, len(records) - len(kept)
+
+
+def run_programs(replies: list[str], records: list[dict], *, thinking: bool, timeout: float) -> list[float | None]:
+    """Pass rate of each reply's program on all tests of its problem (None: no code block).
+
+    Identical (program, tests) pairs run once: groups often repeat a program."""
+    codes = [reply_code(r, thinking) for r in replies]
+    jobs = list(dict.fromkeys((c, rec["test_cases"]) for c, rec in zip(codes, records) if c is not None))
+    passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout))))
+    return [None if c is None else sum(passing[c, rec["test_cases"]]) / len(passing[c, rec["test_cases"]])
+            for c, rec in zip(codes, records)]
+
+
+def amp(device):
+    """bfloat16 autocast on a GPU (weights and optimizer stay float32: an lr of 1e-6 vanishes in bfloat16)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batches: int, size: int) -> list[list[list[int]]]:
+    """Split the kept groups into mini-batches (one optimizer step each) of micro-batches of
+    sequence indices (one forward/backward each; similar lengths together, less padding)."""
+    plan = []
+    for mini in np.array_split(np.array(groups, dtype=int), mini_batches):
+        seqs = sorted((g * G + j for g in mini for j in range(G)), key=lambda i: lengths[i])
+        if seqs:
+            plan.append([seqs[k:k + size] for k in range(0, len(seqs), size)])
+    return plan
+
+
+def update(policy, ref_model, optimizer, prompts, completions, advantages, plan, args) -> dict:
+    """Old and reference log-probs once, then one optimizer step per mini-batch; returns mean stats."""
+    model, pad = policy.model, policy.tokenizer.pad_token_id
+    old, ref = {}, {}
+    t0 = time.time()
+    with torch.no_grad(), amp(policy.device):
+        for mini in plan:
+            for micro in mini:
+                key = tuple(micro)
+                p, c = [prompts[i] for i in micro], [completions[i] for i in micro]
+                old[key] = completion_log_probs(model, p, c, pad, args.temperature)[0]
+                ref[key] = completion_log_probs(ref_model, p, c, pad, args.temperature)[0] if ref_model else None
+    t1 = time.time()
+    model.train()
+    totals = {"policy_loss": 0.0, "kl": 0.0, "clipfrac": 0.0, "approx_kl": 0.0, "grad_norm": 0.0}
+    for mini in plan:
+        num_tokens = sum(len(completions[i]) for micro in mini for i in micro)
+        optimizer.zero_grad(set_to_none=True)
+        for micro in mini:
+            with amp(policy.device):
+                log_probs, mask = completion_log_probs(model, [prompts[i] for i in micro],
+                                                       [completions[i] for i in micro], pad, args.temperature)
+            loss, stats = policy_loss(log_probs, old[tuple(micro)], ref[tuple(micro)], advantages[micro].to(mask.device),
+                                      mask, clip_low=args.clip_low, clip_high=args.clip_high, kl_coef=args.kl_coef,
+                                      kl_type=args.kl_type, num_tokens=num_tokens)
+            loss.backward()
+            for k, v in stats.items():
+                totals[k] += v / len(plan)
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), args.max_grad_norm))
+        totals["grad_norm"] += grad_norm / len(plan)
+        if math.isfinite(grad_norm):  # as veRL: a non-finite gradient skips the step
+            optimizer.step()
+    model.eval()
+    return {**{f"losses/{k}": v for k, v in totals.items()}, "time/logprob_s": t1 - t0, "time/backward_s": time.time() - t1}
+
+
+def validate(policy, records: list[dict], args) -> float:
+    """Mean 0/1 reward of one sample per held-out prompt (the authors' validation sampling).
+
+    It draws from a forked RNG, so validating or not never changes the training run."""
+    with torch.random.fork_rng(devices=[policy.device] if policy.device.type == "cuda" else []):
+        completions = policy.generate_tokens([r["ids"] for r in records], temperature=args.val_temperature,
+                                             top_p=args.val_top_p, max_new_tokens=args.max_response_tokens,
+                                             micro_batch=args.gen_micro_batch)
+    replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
+    rates = run_programs(replies, records, thinking=args.thinking, timeout=args.test_timeout)
+    return float(np.mean([validation_reward(r) for r in rates]))
+
+
+# ================================================================ checkpoints and curves
+
+def rng_state() -> dict:
+    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+
+
+def save_checkpoint(out: str, policy, optimizer, step: int, order: list[list[int]]) -> None:
+    """Write OUT/checkpoint atomically: a killed save leaves the previous checkpoint intact."""
+    tmp, final, old = (os.path.join(out, n) for n in ("checkpoint.tmp", "checkpoint", "checkpoint.old"))
+    shutil.rmtree(tmp, ignore_errors=True)
+    policy.model.save_pretrained(tmp)
+    policy.tokenizer.save_pretrained(tmp)
+    torch.save({"step": step, "optimizer": optimizer.state_dict(), "order": order, "rng": rng_state()},
+               os.path.join(tmp, "trainer_state.pt"))
+    if os.path.exists(final):
+        os.replace(final, old)
+    os.replace(tmp, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def plot_curves(records: list[dict], path: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    keys = ["charts/reward_mean", "charts/pass_rate", "val/reward_mean", "losses/kl", "losses/clipfrac",
+            "charts/zero_variance_groups"]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 6))
+    for ax, key in zip(axes.flat, keys):
+        points = [(r["step"], r[key]) for r in records if key in r]
+        if points:
+            ax.plot(*zip(*points), marker=".")
+        ax.set_title(key)
+        ax.set_xlabel("step")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+# ================================================================ main
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Stage 3 of Cobalt: contextual-bandit GRPO on partial-trajectory prompts.")
+    p.add_argument("--prompts", required=True, help="training prompts, JSONL from split.py")
+    p.add_argument("--val-prompts", default=None, help="held-out prompts (split.py --validation) for the 0/1 validation reward")
+    p.add_argument("--out", required=True, help="output folder: metrics.jsonl, checkpoint/, final/, curves.png")
+    p.add_argument("--model", default=None, help="starting model: folder, .gguf or cached hub name (default: embedded SmolLM2)")
+    p.add_argument("--resume", action="store_true", help="continue exactly from OUT/checkpoint")
+    p.add_argument("--group-size", type=int, default=16, help="G, completions sampled per prompt")
+    p.add_argument("--prompts-per-step", type=int, default=128, help="prompts per step (the paper: 128)")
+    p.add_argument("--mini-batches", type=int, default=2, help="optimizer steps per step, each on a share of the groups")
+    p.add_argument("--micro-batch", type=int, default=4, help="sequences per forward/backward (gradient accumulation)")
+    p.add_argument("--epochs", type=int, default=2, help="passes over the prompts")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: all epochs)")
+    p.add_argument("--lr", type=float, default=1e-6, help="AdamW learning rate (constant)")
+    p.add_argument("--weight-decay", type=float, default=0.01, help="AdamW weight decay")
+    p.add_argument("--max-grad-norm", type=float, default=1.0, help="gradient-norm clip")
+    p.add_argument("--clip-low", type=float, default=0.2, help="ratio clipped below at 1 - CLIP_LOW")
+    p.add_argument("--clip-high", type=float, default=0.4, help="ratio clipped above at 1 + CLIP_HIGH")
+    p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term (0: no reference model is kept)")
+    p.add_argument("--kl-type", choices=["mse", "k3"], default="mse", help="mse: 0.5*(logp-logp_ref)^2; k3: exp(d)-d-1")
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the groups")
+    p.add_argument("--max-prompt-tokens", type=int, default=10240, help="longer prompts are dropped")
+    p.add_argument("--max-response-tokens", type=int, default=6144, help="new tokens per completion")
+    p.add_argument("--gen-micro-batch", type=int, default=16, help="sequences generated at once")
+    p.add_argument("--skip-zero-variance", action="store_true", help="leave groups whose rewards are all equal out of the update")
+    p.add_argument("--thinking", action="store_true", help="thinking model: code after </think> and the format term")
+    p.add_argument("--test-timeout", type=float, default=4.0, help="seconds per test in the sandbox")
+    p.add_argument("--eval-every", type=int, default=10, help="validate every N steps (and before training)")
+    p.add_argument("--save-every", type=int, default=10, help="checkpoint every N steps (and at the end)")
+    p.add_argument("--val-temperature", type=float, default=0.6, help="sampling temperature of validation")
+    p.add_argument("--val-top-p", type=float, default=0.95, help="top-p of validation")
+    p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward (less memory)")
+    p.add_argument("--device", default=None, help="cuda or cpu (default: cuda if available)")
+    p.add_argument("--seed", type=int, default=0, help="seed of sampling and data order")
+    p.add_argument("--plot", action="store_true", help="draw OUT/curves.png at every checkpoint")
+    args = p.parse_args(argv)
+    if args.group_size < 2:
+        p.error("--group-size must be at least 2 (advantages are relative to the group)")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    metrics_path, checkpoint = os.path.join(args.out, "metrics.jsonl"), os.path.join(args.out, "checkpoint")
+    if args.resume and not os.path.exists(checkpoint):
+        raise SystemExit(f"train_bandit.py: --resume but {checkpoint} does not exist")
+    if not args.resume and os.path.exists(metrics_path):
+        raise SystemExit(f"train_bandit.py: {args.out} already holds a run; pass --resume or choose another --out")
+    os.makedirs(args.out, exist_ok=True)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+    policy = load_policy(checkpoint if args.resume else args.model, dtype="float32", device=args.device)
+    ref_model = None
+    if args.kl_coef > 0:  # the frozen starting model, never the checkpoint
+        ref_model = load_policy(args.model, dtype="float32", device=args.device).model if args.resume else copy.deepcopy(policy.model)
+        ref_model.requires_grad_(False).eval()
+    if args.gradient_checkpointing:
+        policy.model.gradient_checkpointing_enable()
+    try:
+        prompts, too_long = read_prompts(args.prompts, policy, args.max_prompt_tokens)
+        val_prompts = read_prompts(args.val_prompts, policy, args.max_prompt_tokens)[0] if args.val_prompts else []
+    except (BadInputError, OSError) as e:
+        print(f"train_bandit.py: {e}", file=sys.stderr)
+        raise SystemExit(2)
+    if not prompts:
+        raise SystemExit(f"train_bandit.py: no prompt of {args.prompts} fits in {args.max_prompt_tokens} tokens")
+    optimizer = torch.optim.AdamW(policy.model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+
+    B, G = min(args.prompts_per_step, len(prompts)), args.group_size
+    steps_per_epoch = len(prompts) // B
+    total = args.epochs * steps_per_epoch if args.max_steps <= 0 else min(args.max_steps, args.epochs * steps_per_epoch)
+    order = [random.Random(args.seed + e).sample(range(len(prompts)), len(prompts)) for e in range(args.epochs)]
+    start, history = 0, []
+    if args.resume:
+        state = torch.load(os.path.join(checkpoint, "trainer_state.pt"), weights_only=False)
+        start, order = state["step"], state["order"]
+        optimizer.load_state_dict(state["optimizer"])
+        random.setstate(state["rng"]["python"])
+        np.random.set_state(state["rng"]["numpy"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if state["rng"]["cuda"] is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
+        with open(metrics_path, encoding="utf-8") as f:  # steps after the checkpoint are done again
+            history = [r for r in map(json.loads, f) if r["step"] <= start]
+        with open(metrics_path, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in history)
+    print(f"{len(prompts)} prompts ({too_long} over {args.max_prompt_tokens} tokens dropped), {len(val_prompts)} held out; "
+          f"{total} steps of {B} prompts x {G} completions")
+
+    metrics = open(metrics_path, "a", encoding="utf-8")
+
+    def log(record):
+        history.append(record)
+        metrics.write(json.dumps(record) + "\n")
+        metrics.flush()
+    if val_prompts and start == 0:
+        log({"step": 0, "epoch": 0, "val/reward_mean": validate(policy, val_prompts, args)})
+    bar = tqdm(total=total, initial=start, desc="train", unit="step")
+    count_tokens = (lambda text: len(policy.tokenizer(text, add_special_tokens=False)["input_ids"]))
+    for step in range(start + 1, total + 1):
+        t0 = time.time()
+        epoch, k = divmod(step - 1, steps_per_epoch)
+        batch = [prompts[i] for i in order[epoch][k * B:(k + 1) * B]]
+        records = [r for r in batch for _ in range(G)]
+        seq_prompts = [r["ids"] for r in records]
+        # 1. a group of G completions per prompt, from the current policy
+        completions = policy.generate_tokens(seq_prompts, temperature=args.temperature, max_new_tokens=args.max_response_tokens,
+                                             micro_batch=args.gen_micro_batch)
+        replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
+        t1 = time.time()
+        # 2. rewards from the sandbox, on all tests
+        rates = run_programs(replies, records, thinking=args.thinking, timeout=args.test_timeout)
+        rewards = torch.tensor([reward(text, rate, r["prev_best_pass_rate"], thinking=args.thinking, count_tokens=count_tokens)
+                                for text, rate, r in zip(replies, rates, records)]).view(len(batch), G)
+        t2 = time.time()
+        # 3. group advantages; groups whose rewards are all equal carry no gradient
+        advantages = group_advantages(rewards).flatten()
+        zero_variance = (rewards.max(dim=1).values == rewards.min(dim=1).values).tolist()
+        groups = [g for g in range(len(batch)) if not (args.skip_zero_variance and zero_variance[g])]
+        lengths = [len(p) + len(c) for p, c in zip(seq_prompts, completions)]
+        plan = plan_micro_batches(groups, G, lengths, args.mini_batches, args.micro_batch)
+        # 4. the clipped policy-gradient updates
+        stats = update(policy, ref_model, optimizer, seq_prompts, completions, advantages, plan, args) if plan else {}
+        record = {"step": step, "epoch": epoch, "charts/reward_mean": float(rewards.mean()),
+                  "charts/pass_rate": float(np.mean([r or 0.0 for r in rates])),
+                  "charts/solved": float(np.mean([r == 1.0 for r in rates])),
+                  "charts/no_code": float(np.mean([r is None for r in rates])),
+                  "charts/zero_variance_groups": int(sum(zero_variance)), "charts/groups": len(batch),
+                  "charts/completion_tokens": sum(map(len, completions)), "charts/prompt_tokens": sum(map(len, seq_prompts)),
+                  **stats, "time/generation_s": t1 - t0, "time/sandbox_s": t2 - t1}
+        if val_prompts and (step % args.eval_every == 0 or step == total):
+            record["val/reward_mean"] = validate(policy, val_prompts, args)
+        record["time/step_s"] = time.time() - t0
+        log(record)
+        if step % args.save_every == 0 or step == total:
+            save_checkpoint(args.out, policy, optimizer, step, order)
+            if args.plot:
+                plot_curves(history, os.path.join(args.out, "curves.png"))
+        bar.set_postfix({"reward": f"{record['charts/reward_mean']:.3f}", "pass": f"{record['charts/pass_rate']:.2f}",
+                         **({"val": f"{record['val/reward_mean']:.3f}"} if "val/reward_mean" in record else {})})
+        bar.update(1)
+    bar.close()
+    metrics.close()
+    final = os.path.join(args.out, "final")
+    policy.model.save_pretrained(final)
+    policy.tokenizer.save_pretrained(final)
+    print(f"final model -> {final}")
+
+
+if __name__ == "__main__":
+    main()
