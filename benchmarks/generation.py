@@ -1,9 +1,10 @@
 """Benchmark: batched generation vs one trajectory at a time, and the sandbox's share of a collection turn.
 
 On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
-  1. tokens/s of `--sequential` replies generated one at a time (batch 1), then of `--batch`
-     replies generated in one batch (left padding, KV cache); printed as a ratio (goal >= 4x).
-     Only real tokens count (never padding), so sequences that stop early cost the batch.
+  1. tokens/s of replies generated one at a time (batch 1) and of `--batch` replies generated
+     in one batch (left padding, KV cache), alternating for `--rounds` rounds so that a change
+     in the machine's load hits both; printed as a ratio (goal >= 4x). Only real tokens count
+     (never padding), so sequences that stop early cost the batch.
   2. a small collection (`--problems` problems x `--n-samples` trajectories, turn 0 plus one
      feedback turn) through collect.rollout with the real sandbox: the share of the wall time
      that generation sat waiting for sandbox results (goal < 10%), beside the time the sandbox
@@ -46,18 +47,18 @@ class WithReferenceProgram:
         return [f"{r}\n```python\n{self.programs[q]}```" for r, q in zip(replies, questions)]
 
 
-def tokens_per_second(policy, prompts, *, micro_batch, max_new_tokens):
+def timed_generation(policy, prompts, *, micro_batch, max_new_tokens):
+    """(seconds, tokens generated)"""
     start = time.perf_counter()
     completions = policy.generate_tokens(prompts, temperature=0.6, top_p=0.95, max_new_tokens=max_new_tokens,
                                          micro_batch=micro_batch)
-    tokens = sum(len(c) for c in completions)
-    return tokens / (time.perf_counter() - start), tokens
+    return time.perf_counter() - start, sum(len(c) for c in completions)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-new-tokens", type=int, default=64, help="tokens per reply")
-    parser.add_argument("--sequential", type=int, default=3, help="replies generated one at a time")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of (one reply alone, one batch)")
     parser.add_argument("--batch", type=int, default=16, help="replies generated in one batch")
     parser.add_argument("--problems", type=int, default=2, help="problems in the collection run")
     parser.add_argument("--n-samples", type=int, default=8, help="trajectories per problem in the collection run")
@@ -70,12 +71,16 @@ def main():
     problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
     prompts = [policy.encode(collect.build_prompt(p)) for p in problems[:args.batch]]
 
-    one, one_tokens = tokens_per_second(policy, prompts[:args.sequential], micro_batch=1,
-                                        max_new_tokens=args.max_new_tokens)
-    batched, batch_tokens = tokens_per_second(policy, prompts, micro_batch=args.batch,
-                                              max_new_tokens=args.max_new_tokens)
-    print(f"one at a time: {one:.1f} tok/s ({one_tokens} tokens); batch {args.batch}: {batched:.1f} tok/s "
-          f"({batch_tokens} tokens); ratio {batched / one:.1f}x (goal >= 4x)")
+    alone, batched = [0.0, 0], [0.0, 0]  # seconds, tokens
+    for r in range(args.rounds):
+        for totals, batch, micro_batch in ((alone, prompts[r % len(prompts):][:1], 1), (batched, prompts, args.batch)):
+            seconds, tokens = timed_generation(policy, batch, micro_batch=micro_batch,
+                                               max_new_tokens=args.max_new_tokens)
+            totals[0] += seconds
+            totals[1] += tokens
+    one, many = alone[1] / alone[0], batched[1] / batched[0]
+    print(f"one at a time: {one:.1f} tok/s ({alone[1]} tokens); batch {args.batch}: {many:.1f} tok/s "
+          f"({batched[1]} tokens); ratio {many / one:.1f}x (goal >= 4x)")
 
     busy = [0.0]
 
