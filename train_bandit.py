@@ -10,10 +10,12 @@ with the clipped-ratio loss plus a KL term to the frozen starting model (see `po
 Reads:  --prompts / --val-prompts, JSONL from split.py ({"example_id", "conversation",
         "test_cases", "prev_best_pass_rate", ...}); --model, the starting model.
 Writes: OUT/metrics.jsonl, one record per step, appended as the step ends:
-          {"step", "epoch", "charts/reward_mean", "charts/pass_rate", "charts/solved", "charts/no_code",
+          {"step", "epoch", "charts/reward_mean", "charts/pass_rate" (mean all-test pass rate, no code = 0),
+           "charts/solved" (share passing all tests), "charts/no_code",
            "charts/zero_variance_groups", "charts/groups", "charts/completion_tokens", "charts/prompt_tokens",
            "losses/policy_loss", "losses/kl", "losses/approx_kl", "losses/clipfrac", "losses/grad_norm",
-           "time/generation_s", "time/sandbox_s", "time/logprob_s", "time/backward_s", "time/step_s"}
+           "time/generation_s", "time/sandbox_s", "time/logprob_s" (old + reference log-probs), "time/backward_s",
+           "time/step_s" (all of it, validation excluded)}
           plus "val/reward_mean" (0/1 reward, one sample per held-out prompt) every --eval-every steps
           (step 0 = before training);
         OUT/checkpoint/ every --save-every steps: the model and tokenizer (save_pretrained) and
@@ -336,6 +338,16 @@ def rng_state() -> dict:
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
 
 
+def drop_gguf_marker(model) -> None:
+    """A model read from a GGUF file holds plain float weights (transformers dequantizes them on load)
+    but keeps a "gguf quantized" marker that makes save_pretrained refuse; drop the marker."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None and str(getattr(quantizer.quantization_config, "quant_method", "")).lower().endswith("gguf"):
+        model.hf_quantizer, model.is_quantized = None, False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+
+
 def save_checkpoint(out: str, policy, optimizer, step: int, order: list[list[int]]) -> None:
     """Write OUT/checkpoint atomically: a killed save leaves the previous checkpoint intact."""
     tmp, final, old = (os.path.join(out, n) for n in ("checkpoint.tmp", "checkpoint", "checkpoint.old"))
@@ -354,15 +366,11 @@ def plot_curves(records: list[dict], path: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    keys = ["charts/reward_mean", "charts/pass_rate", "val/reward_mean", "losses/kl", "losses/clipfrac",
-            "charts/zero_variance_groups"]
+    keys = ["charts/reward_mean", "charts/pass_rate", "val/reward_mean", "losses/kl", "losses/clipfrac", "charts/zero_variance_groups"]
     fig, axes = plt.subplots(2, 3, figsize=(13, 6))
     for ax, key in zip(axes.flat, keys):
-        points = [(r["step"], r[key]) for r in records if key in r]
-        if points:
-            ax.plot(*zip(*points), marker=".")
-        ax.set_title(key)
-        ax.set_xlabel("step")
+        ax.plot(*zip(*[(r["step"], r[key]) for r in records if key in r] or [((), ())]), marker=".")
+        ax.set(title=key, xlabel="step")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -424,6 +432,7 @@ def main(argv=None) -> None:
     torch.manual_seed(args.seed)
 
     policy = load_policy(checkpoint if args.resume else args.model, dtype="float32", device=args.device)
+    drop_gguf_marker(policy.model)
     ref_model = None
     if args.kl_coef > 0:  # the frozen starting model, never the checkpoint
         ref_model = load_policy(args.model, dtype="float32", device=args.device).model if args.resume else copy.deepcopy(policy.model)
@@ -502,9 +511,9 @@ def main(argv=None) -> None:
                   "charts/zero_variance_groups": int(sum(zero_variance)), "charts/groups": len(batch),
                   "charts/completion_tokens": sum(map(len, completions)), "charts/prompt_tokens": sum(map(len, seq_prompts)),
                   **stats, "time/generation_s": t1 - t0, "time/sandbox_s": t2 - t1}
+        record["time/step_s"] = time.time() - t0
         if val_prompts and (step % args.eval_every == 0 or step == total):
             record["val/reward_mean"] = validate(policy, val_prompts, args)
-        record["time/step_s"] = time.time() - t0
         log(record)
         if step % args.save_every == 0 or step == total:
             save_checkpoint(args.out, policy, optimizer, step, order)
