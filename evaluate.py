@@ -33,7 +33,7 @@ Writes: `--output`            trajectories, collect.py's schema (appended; a rer
         `--plot`              PNG, Pass@1 (%) against turn, one line per model
 Run:
     python evaluate.py --label base              # -> runs/eval/base.jsonl, runs/eval/base.summary.json
-    python evaluate.py --model runs/default/bandit/final --label trained
+    python evaluate.py --model runs/default/train/final --label trained
     python evaluate.py --compare runs/eval/base.summary.json runs/eval/trained.summary.json --plot pass_at_1.png
     python evaluate.py --from-trajectories runs/eval/base.jsonl --plot base.png
     python evaluate.py --perturbed --label base  # reward hacking: runs/eval/base-perturbed.hacking.jsonl

@@ -25,8 +25,8 @@ and, with --verl-parquet DIR, the same prompts in veRL's schema (DIR/train.parqu
 DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with train_bandit.compute_score.
 
 Commands:
-    python split.py --trajectories runs/default/trajectories.jsonl --out runs/default/prompts.jsonl
-    python split.py --trajectories runs/default/val_trajectories.jsonl --out runs/default/val_prompts.jsonl --validation
+    python split.py --trajectories runs/default/trajectories.jsonl --output runs/default/prompts.jsonl
+    python split.py --trajectories runs/default/val_trajectories.jsonl --output runs/default/val_prompts.jsonl --validation
 """
 import argparse
 import collections
@@ -267,7 +267,7 @@ def write_verl_parquet(prompts: list[dict], directory: str, split: str) -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Stage 2 of Cobalt: cut trajectories into partial-trajectory prompts.")
     p.add_argument("--trajectories", required=True, help="trajectory JSONL from collect.py (or the authors' files)")
-    p.add_argument("--out", required=True, help="prompt JSONL to write")
+    p.add_argument("--output", required=True, help="prompt JSONL to write")
     p.add_argument("--validation", action="store_true",
                    help="validation set: one trajectory per problem, the one with the smallest positive diff")
     p.add_argument("--m", type=int, default=4, help="trajectories kept per problem by max-variance down-sampling")
@@ -306,8 +306,8 @@ def main(argv=None) -> None:
         sys.exit(2)
     rng.shuffle(prompts)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+    with open(args.output, "w", encoding="utf-8") as f:
         for p in prompts:
             f.write(json.dumps(p, ensure_ascii=False) + "\n")
     per_turn = collections.Counter(p["turn"] for p in prompts)
@@ -317,7 +317,7 @@ def main(argv=None) -> None:
     print(f"cutting stopped: public tests passed twice {stats['stopped_public']}, token budget {stats['stopped_budget']}, "
           f"solved twice {stats['stopped_solved']}, end of trajectory {stats['stopped_end']}")
     print(f"prompts: {len(prompts)} ({', '.join(f'turn {t}: {per_turn[t]}' for t in sorted(per_turn))}; "
-          f"perturbed: {sum(p['perturbed'] for p in prompts)}) -> {args.out}")
+          f"perturbed: {sum(p['perturbed'] for p in prompts)}) -> {args.output}")
     if args.verl_parquet:
         path = write_verl_parquet(prompts, args.verl_parquet, "test" if args.validation else "train")
         print(f"veRL parquet: {path}")

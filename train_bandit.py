@@ -9,7 +9,7 @@ with the clipped-ratio loss plus a KL term to the frozen starting model (see `po
 
 Reads:  --prompts / --val-prompts, JSONL from split.py ({"example_id", "conversation",
         "test_cases", "prev_best_pass_rate", ...}); --model, the starting model.
-Writes: OUT/metrics.jsonl, one record per step, appended as the step ends:
+Writes: OUTPUT_DIR/metrics.jsonl, one record per step, appended as the step ends:
           {"step", "epoch", "charts/reward_mean", "charts/pass_rate" (mean all-test pass rate, no code = 0),
            "charts/solved" (share passing all tests), "charts/no_code",
            "charts/zero_variance_groups", "charts/groups", "charts/completion_tokens", "charts/prompt_tokens",
@@ -18,14 +18,14 @@ Writes: OUT/metrics.jsonl, one record per step, appended as the step ends:
            "time/step_s" (all of it, validation excluded)}
           plus "val/reward_mean" (0/1 reward, one sample per held-out prompt) every --eval-every steps
           (step 0 = before training);
-        OUT/checkpoint/ every --save-every steps: the model and tokenizer (save_pretrained) and
+        OUTPUT_DIR/checkpoint/ every --save-every steps: the model and tokenizer (save_pretrained) and
           trainer_state.pt (step, optimizer, RNG states, data order) that --resume continues exactly;
-        OUT/final/: the trained model and tokenizer, loadable by collect.load_policy, evaluate.py
-          and transformers; OUT/curves.png with --plot.
+        OUTPUT_DIR/final/: the trained model and tokenizer, loadable by collect.load_policy, evaluate.py
+          and transformers; OUTPUT_DIR/curves.png with --plot.
 
 Command (the paper's settings are the defaults; a CPU run wants far smaller ones):
     python train_bandit.py --prompts runs/default/prompts.jsonl --val-prompts runs/default/val_prompts.jsonl \
-        --out runs/default/train --prompts-per-step 8 --group-size 8 --max-response-tokens 512 --lr 1e-5 --plot
+        --output-dir runs/default/train --prompts-per-step 8 --group-size 8 --max-response-tokens 512 --lr 1e-5 --plot
 """
 import argparse
 import copy
@@ -349,7 +349,7 @@ def drop_gguf_marker(model) -> None:
 
 
 def save_checkpoint(out: str, policy, optimizer, step: int, order: list[list[int]]) -> None:
-    """Write OUT/checkpoint atomically: a killed save leaves the previous checkpoint intact."""
+    """Write OUTPUT_DIR/checkpoint atomically: a killed save leaves the previous checkpoint intact."""
     tmp, final, old = (os.path.join(out, n) for n in ("checkpoint.tmp", "checkpoint", "checkpoint.old"))
     shutil.rmtree(tmp, ignore_errors=True)
     policy.model.save_pretrained(tmp)
@@ -382,9 +382,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Stage 3 of Cobalt: contextual-bandit GRPO on partial-trajectory prompts.")
     p.add_argument("--prompts", required=True, help="training prompts, JSONL from split.py")
     p.add_argument("--val-prompts", default=None, help="held-out prompts (split.py --validation) for the 0/1 validation reward")
-    p.add_argument("--out", required=True, help="output folder: metrics.jsonl, checkpoint/, final/, curves.png")
+    p.add_argument("--output-dir", required=True, help="output folder: metrics.jsonl, checkpoint/, final/, curves.png")
     p.add_argument("--model", default=None, help="starting model: folder, .gguf or cached hub name (default: embedded SmolLM2)")
-    p.add_argument("--resume", action="store_true", help="continue exactly from OUT/checkpoint")
+    p.add_argument("--resume", action="store_true", help="continue exactly from OUTPUT_DIR/checkpoint")
     p.add_argument("--group-size", type=int, default=16, help="G, completions sampled per prompt")
     p.add_argument("--prompts-per-step", type=int, default=128, help="prompts per step (the paper: 128)")
     p.add_argument("--mini-batches", type=int, default=2, help="optimizer steps per step, each on a share of the groups")
@@ -412,7 +412,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward (less memory)")
     p.add_argument("--device", default=None, help="cuda or cpu (default: cuda if available)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling and data order")
-    p.add_argument("--plot", action="store_true", help="draw OUT/curves.png at every checkpoint")
+    p.add_argument("--plot", action="store_true", help="draw OUTPUT_DIR/curves.png at every checkpoint")
     args = p.parse_args(argv)
     if args.group_size < 2:
         p.error("--group-size must be at least 2 (advantages are relative to the group)")
@@ -421,12 +421,12 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    metrics_path, checkpoint = os.path.join(args.out, "metrics.jsonl"), os.path.join(args.out, "checkpoint")
+    metrics_path, checkpoint = os.path.join(args.output_dir, "metrics.jsonl"), os.path.join(args.output_dir, "checkpoint")
     if args.resume and not os.path.exists(checkpoint):
         raise SystemExit(f"train_bandit.py: --resume but {checkpoint} does not exist")
     if not args.resume and os.path.exists(metrics_path):
-        raise SystemExit(f"train_bandit.py: {args.out} already holds a run; pass --resume or choose another --out")
-    os.makedirs(args.out, exist_ok=True)
+        raise SystemExit(f"train_bandit.py: {args.output_dir} already holds a run; pass --resume or choose another --output-dir")
+    os.makedirs(args.output_dir, exist_ok=True)
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -516,15 +516,15 @@ def main(argv=None) -> None:
             record["val/reward_mean"] = validate(policy, val_prompts, args)
         log(record)
         if step % args.save_every == 0 or step == total:
-            save_checkpoint(args.out, policy, optimizer, step, order)
+            save_checkpoint(args.output_dir, policy, optimizer, step, order)
             if args.plot:
-                plot_curves(history, os.path.join(args.out, "curves.png"))
+                plot_curves(history, os.path.join(args.output_dir, "curves.png"))
         bar.set_postfix({"reward": f"{record['charts/reward_mean']:.3f}", "pass": f"{record['charts/pass_rate']:.2f}",
                          **({"val": f"{record['val/reward_mean']:.3f}"} if "val/reward_mean" in record else {})})
         bar.update(1)
     bar.close()
     metrics.close()
-    final = os.path.join(args.out, "final")
+    final = os.path.join(args.output_dir, "final")
     policy.model.save_pretrained(final)
     policy.tokenizer.save_pretrained(final)
     print(f"final model -> {final}")

@@ -37,7 +37,7 @@ def peak_rss_mb() -> float:
 def run_ours(args, model: str, prompts: str, work: str) -> tuple[list[float], float]:
     import train_bandit
     out = os.path.join(work, f"ours-{os.getpid()}")
-    train_bandit.main(["--model", model, "--prompts", prompts, "--out", out, "--group-size", str(args.group_size),
+    train_bandit.main(["--model", model, "--prompts", prompts, "--output-dir", out, "--group-size", str(args.group_size),
                        "--prompts-per-step", str(args.prompts_per_step), "--mini-batches", "2",
                        "--micro-batch", str(args.micro_batch), "--gen-micro-batch", str(args.prompts_per_step * args.group_size),
                        "--max-response-tokens", str(args.max_new_tokens), "--kl-coef", str(args.beta), "--kl-type", "k3",

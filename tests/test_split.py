@@ -176,22 +176,22 @@ def run_split(*args):
 def test_cli_writes_seeded_shuffled_prompts_and_summary(files):
     tmp, tok, traj = files
     out1, out2 = tmp / "a.jsonl", tmp / "b.jsonl"
-    result = run_split("--trajectories", traj, "--out", str(out1), "--tokenizer", tok)
+    result = run_split("--trajectories", traj, "--output", str(out1), "--tokenizer", tok)
     assert result.returncode == 0, result.stderr
     assert "problems: 6, too easy: 1" in result.stdout and "turn 0: 5, turn 1: 10, turn 2: 10, turn 3: 10" in result.stdout
-    run_split("--trajectories", traj, "--out", str(out2), "--tokenizer", tok)
+    run_split("--trajectories", traj, "--output", str(out2), "--tokenizer", tok)
     first, second = out1.read_text().splitlines(), out2.read_text().splitlines()
     assert first == second and len(first) == 35
     assert [json.loads(x)["example_id"] for x in first] != sorted(json.loads(x)["example_id"] for x in first)
     # A small token budget keeps only the turn-0 prompts.
-    result = run_split("--trajectories", traj, "--out", str(out2), "--tokenizer", tok, "--max-prompt-tokens", "20")
+    result = run_split("--trajectories", traj, "--output", str(out2), "--tokenizer", tok, "--max-prompt-tokens", "20")
     assert "prompts: 5 (turn 0: 5" in result.stdout
 
 
 def test_cli_mixes_perturbed_prompts_with_a_label(files):
     tmp, tok, traj = files
     out = tmp / "mixed.jsonl"
-    result = run_split("--trajectories", traj, "--out", str(out), "--tokenizer", tok,
+    result = run_split("--trajectories", traj, "--output", str(out), "--tokenizer", tok,
                        "--perturbed", traj, "--perturbed-ratio", "0.3")
     assert result.returncode == 0, result.stderr
     prompts = [json.loads(x) for x in out.read_text().splitlines()]
@@ -205,14 +205,14 @@ def test_cli_bad_input_exits_2_naming_file_line_field(files):
     record = trajectory_record([[0.0, 1.0]])
     del record["exec_results"]
     bad.write_text("\n" + json.dumps(record) + "\n")
-    result = run_split("--trajectories", str(bad), "--out", str(tmp / "o.jsonl"), "--tokenizer", tok)
+    result = run_split("--trajectories", str(bad), "--output", str(tmp / "o.jsonl"), "--tokenizer", tok)
     assert result.returncode == 2 and f"{bad}:2: field 'exec_results' is missing" in result.stderr
 
 
 def test_verl_parquet_schema(files):
     pq = pytest.importorskip("pyarrow.parquet")
     tmp, tok, traj = files
-    result = run_split("--trajectories", traj, "--out", str(tmp / "v.jsonl"), "--tokenizer", tok,
+    result = run_split("--trajectories", traj, "--output", str(tmp / "v.jsonl"), "--tokenizer", tok,
                        "--validation", "--verl-parquet", str(tmp / "verl"))
     assert result.returncode == 0, result.stderr
     rows = pq.read_table(str(tmp / "verl" / "test.parquet")).to_pylist()

@@ -63,7 +63,7 @@ def test_bandit_training_raises_the_reward(tmp_path, one_thread):
     prompt_file = tmp_path / "prompts.jsonl"
     prompt_file.write_text("".join(json.dumps(p) + "\n" for p in prompts))
     out = tmp_path / "run"
-    tb.main(["--model", model, "--prompts", str(prompt_file), "--val-prompts", str(prompt_file), "--out", str(out),
+    tb.main(["--model", model, "--prompts", str(prompt_file), "--val-prompts", str(prompt_file), "--output-dir", str(out),
              "--group-size", "8", "--prompts-per-step", "4", "--mini-batches", "2", "--micro-batch", "16",
              "--max-response-tokens", "64", "--lr", "5e-4", "--kl-coef", "0.01", "--epochs", "20",
              "--eval-every", "40", "--save-every", "40"])

@@ -25,7 +25,7 @@ def toy(tmp_path, one_thread):  # noqa: F811
 
 
 def train(model, prompts, out, *extra):
-    tb.main(["--model", model, "--prompts", prompts, "--val-prompts", prompts, "--out", str(out), "--group-size", "4",
+    tb.main(["--model", model, "--prompts", prompts, "--val-prompts", prompts, "--output-dir", str(out), "--group-size", "4",
              "--prompts-per-step", "4", "--micro-batch", "3", "--max-response-tokens", "60", "--lr", "1e-3",
              "--kl-coef", "0.01", "--epochs", "2", "--eval-every", "2", "--save-every", "2", *extra])
 
@@ -59,6 +59,6 @@ def test_skip_zero_variance_and_bad_prompts_exit_2(tmp_path, toy):
     assert record["charts/zero_variance_groups"] <= record["charts/groups"] == 4
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"example_id": "x", "conversation": []}) + "\n")
-    result = subprocess.run([sys.executable, tb.__file__, "--model", model, "--prompts", str(bad), "--out",
+    result = subprocess.run([sys.executable, tb.__file__, "--model", model, "--prompts", str(bad), "--output-dir",
                              str(tmp_path / "bad")], capture_output=True, text=True)
     assert result.returncode == 2 and f"{bad}:1: field 'test_cases' is missing" in result.stdout + result.stderr

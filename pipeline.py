@@ -1,0 +1,105 @@
+"""Run all of Cobalt on one machine: collect -> split -> train_bandit -> evaluate.
+
+Every stage is the stage's own script, run as a subprocess with the command printed
+before it runs, so the log is a list of commands a reader can rerun by hand. Defaults
+are sized for the bundled problem set and the embedded SmolLM2-135M-Instruct on a
+2-core CPU (about 20 minutes); the paper's settings are each script's own defaults.
+
+Writes into --run-dir (default runs/default):
+    trajectories.jsonl            stage 1: multi-turn trajectories on the training problems
+    prompts.jsonl                 stage 2: partial-trajectory prompts with prev_best_pass_rate
+    train/metrics.jsonl           stage 3: one record per step (reward, KL, clip fraction, times)
+    train/curves.png              stage 3: reward and KL curves
+    train/final/                  stage 3: the trained model (transformers folder)
+    eval/base.jsonl               stage 4: trajectories of the starting model on the held-out problems
+    eval/base.summary.json        stage 4: Pass@1 per turn, pass@k, solved by turn t
+    eval/cobalt.jsonl             stage 4: the same for the trained model
+    eval/cobalt.summary.json
+    pass_at_1.png                 Pass@1 against turn, starting vs trained model
+    done/STAGE                    a stage that finished; a rerun skips it
+
+A rerun continues where the last run stopped: finished stages are skipped, and an
+interrupted stage resumes from what it had already written.
+
+Command:
+    python pipeline.py                      # everything, on the bundled default
+    python pipeline.py --run-dir runs/s1 --seed 1
+"""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--run-dir", default="runs/default", help="folder of every file the run writes")
+    p.add_argument("--model", default=None, help="starting model (default: the embedded SmolLM2-135M-Instruct)")
+    p.add_argument("--seed", type=int, default=0, help="seed of sampling, splitting and training")
+    p.add_argument("--train-problems", type=int, default=24, help="training problems used by collect (bundled-train)")
+    p.add_argument("--eval-problems", type=int, default=25, help="held-out problems evaluated (bundled-test)")
+    p.add_argument("--n-samples", type=int, default=4, help="trajectories per problem in collect and evaluate")
+    p.add_argument("--turns", type=int, default=2, help="feedback turns in collect (paper: 2)")
+    p.add_argument("--eval-turns", type=int, default=2, help="feedback turns in evaluate (paper: 8)")
+    p.add_argument("--max-new-tokens", type=int, default=256, help="tokens per reply, everywhere")
+    p.add_argument("--steps", type=int, default=8, help="training steps")
+    p.add_argument("--prompts-per-step", type=int, default=8, help="prompts per training step")
+    p.add_argument("--group-size", type=int, default=4, help="G, completions per prompt")
+    p.add_argument("--lr", type=float, default=1e-5, help="learning rate (the paper's 1e-6 moves a 135M model little)")
+    p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term to the starting model")
+    return p.parse_args(argv)
+
+
+def run_stage(name: str, args: argparse.Namespace, argv: list[str]) -> None:
+    """Run one stage script unless its done-marker exists; write the marker when it succeeds."""
+    marker = os.path.join(args.run_dir, "done", name)
+    command = [sys.executable, os.path.join(HERE, argv[0]), *argv[1:]]
+    if os.path.exists(marker):
+        print(f"== {name}: done already, skipped")
+        return
+    print(f"== {name}: {shlex.join(['python', *argv])}", flush=True)
+    start = time.time()
+    result = subprocess.run(command)
+    if result.returncode != 0:
+        raise SystemExit(f"pipeline: stage {name} failed (exit {result.returncode}); rerun to continue from here")
+    with open(marker, "w") as f:
+        f.write(f"{time.time() - start:.1f} s\n")
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    run = args.run_dir
+    os.makedirs(os.path.join(run, "done"), exist_ok=True)
+    model = ["--model", args.model] if args.model else []
+    tokens = ["--max-new-tokens", str(args.max_new_tokens)]
+    seed = ["--seed", str(args.seed)]
+    path = lambda *parts: os.path.join(run, *parts)  # noqa: E731
+    start = time.time()
+
+    run_stage("collect", args, ["collect.py", *model, "--problems", "bundled-train", "--limit", str(args.train_problems),
+                                "--n-samples", str(args.n_samples), "--turns", str(args.turns), *tokens, *seed,
+                                "--output", path("trajectories.jsonl")])
+    run_stage("split", args, ["split.py", "--trajectories", path("trajectories.jsonl"), "--output", path("prompts.jsonl"),
+                              *(["--tokenizer", args.model] if args.model else []), *seed])
+    run_stage("train", args, ["train_bandit.py", *model, "--prompts", path("prompts.jsonl"), "--output-dir", path("train"),
+                              "--max-steps", str(args.steps), "--prompts-per-step", str(args.prompts_per_step),
+                              "--group-size", str(args.group_size), "--max-response-tokens", str(args.max_new_tokens),
+                              "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), *seed, "--plot"])
+    evaluation = ["--problems", "bundled-test", "--limit", str(args.eval_problems), "--n-samples", str(args.n_samples),
+                  "--turns", str(args.eval_turns), *tokens, *seed, "--k", "1"]
+    run_stage("evaluate-base", args, ["evaluate.py", *model, *evaluation, "--label", "base",
+                                      "--output", path("eval", "base.jsonl")])
+    run_stage("evaluate-cobalt", args, ["evaluate.py", "--model", path("train", "final"), *evaluation,
+                                        "--label", "cobalt", "--output", path("eval", "cobalt.jsonl")])
+    # The comparison is cheap and always shown, even when every stage was done before.
+    subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), "--compare", path("eval", "base.summary.json"),
+                    path("eval", "cobalt.summary.json"), "--plot", path("pass_at_1.png")], check=True)
+    print(f"pipeline: finished in {time.time() - start:.0f} s; everything is in {run}/")
+
+
+if __name__ == "__main__":
+    main()
