@@ -377,7 +377,7 @@ def finished_problem_ids(path: str, *, n_samples: int, turns: int) -> set[str]:
     with open(path, "rb+") as f:
         for number, line in enumerate(f, 1):
             if not line.endswith(b"\n"):
-                print(f"{path}:{number}: incomplete last line (a killed write), cut away; that problem is redone")
+                print(f"{path}, line {number}: incomplete last line (a killed write), cut away; that problem is redone")
                 f.truncate(good_end)
                 break
             good_end += len(line)
@@ -386,12 +386,12 @@ def finished_problem_ids(path: str, *, n_samples: int, turns: int) -> set[str]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as e:
-                raise BadInputError(f"{path}:{number}: not a JSON record ({e.msg})") from None
+                raise BadInputError(f"{path}, line {number}: not valid JSON ({e.msg})") from None
             responses = record.get("raw_responses") or [[]]
             if "id" not in record:
-                raise BadInputError(f"{path}:{number}: field id is missing")
+                raise BadInputError(f"{path}, line {number}, field 'id': missing")
             if (len(responses), len(responses[0])) != (turns + 1, n_samples):
-                raise BadInputError(f"{path}:{number}: field raw_responses holds {len(responses)} turns x "
+                raise BadInputError(f"{path}, line {number}, field 'raw_responses': {len(responses)} turns x "
                                     f"{len(responses[0])} samples, this run makes {turns + 1} x {n_samples}; "
                                     f"choose another --output")
             ids.add(record["id"])

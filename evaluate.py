@@ -50,7 +50,7 @@ import torch
 
 from collect import (add_rollout_arguments, answer_text, extract_code, load_policy, load_problem_set,
                      rollout_options, totals_line, write_trajectories)
-from problems import BadInputError
+from problems import BadInputError, read_jsonl
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -128,23 +128,8 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
 
 def read_trajectories(path: str) -> list[dict]:
     """Trajectory records of a JSONL file; a torn last line (a killed run) is skipped."""
-    records, needed = [], ("id", "raw_responses", "conversations", "hidden_pass_rates", "exec_results")
-    with open(path, encoding="utf-8") as f:
-        lines = f.readlines()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            if number == len(lines) and not line.endswith("\n"):
-                print(f"{path}:{number}: incomplete last line skipped")
-                continue
-            raise BadInputError(f"{path}:{number}: not a JSON record ({e.msg})") from None
-        missing = [field for field in needed if field not in record]
-        if missing:
-            raise BadInputError(f"{path}:{number}: field {missing[0]} is missing (not a trajectory record)")
-        records.append(record)
+    needed = ("id", "raw_responses", "conversations", "hidden_pass_rates", "exec_results")
+    records = [record for record, _ in read_jsonl(path, required=needed, torn_last_line_ok=True)]
     if not records:
         raise BadInputError(f"{path}: no trajectory records")
     return records

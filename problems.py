@@ -119,8 +119,9 @@ def make_record(id, question, public, hidden, difficulty, source, **optional):
 # ------------------------------------------------------------------ JSONL files
 
 
-def _read_jsonl(path):
-    """Yield (line number, parsed object or BadInputError) for every non-blank line."""
+def _jsonl_lines(path, *, empty_ok=False, torn_last_line_ok=False):
+    """Yield (object, where) for every non-blank line, where = "FILE, line N". A line that is not a
+    JSON object yields its BadInputError in place of the object, so that a caller can skip it."""
     try:
         f = open(path, encoding="utf-8")
     except OSError as e:
@@ -135,11 +136,33 @@ def _read_jsonl(path):
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                yield lineno, _bad(where, None, f"not valid JSON ({e.msg})")
+                if torn_last_line_ok and not line.endswith("\n"):
+                    print(f"{where}: incomplete last line (a killed write), skipped")
+                    continue
+                yield _bad(where, None, f"not valid JSON ({e.msg})"), where
                 continue
-            yield lineno, obj if isinstance(obj, dict) else _bad(where, None, "not a JSON object")
-        if empty:
+            yield obj if isinstance(obj, dict) else _bad(where, None, "not a JSON object"), where
+        if empty and not empty_ok:
             raise BadInputError(f"{path}: file is empty (no records)")
+
+
+def read_jsonl(path, *, required=(), empty_ok=False, torn_last_line_ok=False):
+    """Yield (record, where) for every non-blank line of a JSON Lines file; where = "FILE, line N"
+    starts the caller's own messages ("FILE, line N, field 'X': ..."). A bad file raises
+    BadInputError, one line naming the file, the line and the field:
+        FILE: cannot open (REASON)                FILE: file is empty (no records)
+        FILE, line N: not valid JSON (REASON)     FILE, line N: not a JSON object
+        FILE, line N, field 'X': missing          (X one of `required`)
+    empty_ok: a file without records yields nothing instead.
+    torn_last_line_ok: a last line that is not valid JSON and has no newline (a run killed while
+    writing it) is skipped with a note instead."""
+    for record, where in _jsonl_lines(path, empty_ok=empty_ok, torn_last_line_ok=torn_last_line_ok):
+        if isinstance(record, BadInputError):
+            raise record
+        for name in required:
+            if name not in record:
+                raise _bad(where, name, "missing")
+        yield record, where
 
 
 TYPE_NAMES = {str: "a string", int: "an integer", dict: "a JSON object", list: "a list"}
@@ -476,7 +499,7 @@ def use_perturbed_public_tests(problem):
 
 def detect_format(path):
     """'livecodebench' or 'records' (TACO-Cobalt / ours), from the first JSON object in the file."""
-    for _, obj in _read_jsonl(path):
+    for obj, _ in _jsonl_lines(path):
         if isinstance(obj, dict):
             return "livecodebench" if "question_content" in obj or "private_test_cases" in obj else "records"
     return "records"  # every line is bad; the reader reports the first one
@@ -503,8 +526,7 @@ def load_problems(source, *, skip_bad=False, perturbed=False, limit=None, start_
         start = _parse_date(start_date, "start_date") if start_date else None
         end = _parse_date(end_date, "end_date") if end_date else None
         records, bad = [], 0
-        for lineno, obj in _read_jsonl(path):
-            where = f"{path}, line {lineno}"
+        for obj, where in _jsonl_lines(path):
             try:
                 if isinstance(obj, BadInputError):
                     raise obj

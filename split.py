@@ -37,7 +37,7 @@ import sys
 
 import numpy as np
 
-from problems import BadInputError
+from problems import BadInputError, read_jsonl
 
 
 # ---------------------------------------------------------------- pass rates per turn
@@ -52,7 +52,7 @@ def read_pass_rates(record: dict, where: str) -> tuple[list[list[float]], list[l
     """
     def field(name):
         if name not in record:
-            raise BadInputError(f"{where}: field '{name}' is missing")
+            raise BadInputError(f"{where}, field '{name}': missing")
         return record[name]
 
     if "hidden_pass_rates" in record:  # collect.py's schema
@@ -162,10 +162,10 @@ def split_problem(problem: dict, where: str, *, m: int = 4, max_turn: int = 3, v
     rates, public_passed = read_pass_rates(problem, where)
     conversations = problem.get("conversations")
     if not isinstance(conversations, list) or len(conversations) != len(rates):
-        raise BadInputError(f"{where}: field 'conversations' must hold one conversation per trajectory ({len(rates)})")
+        raise BadInputError(f"{where}, field 'conversations': must hold one conversation per trajectory ({len(rates)})")
     for s, (conv, r) in enumerate(zip(conversations, rates)):
         if not r or len(conv) < 2 + 2 * len(r):
-            raise BadInputError(f"{where}: field 'conversations[{s}]' has {len(conv)} messages, "
+            raise BadInputError(f"{where}, field 'conversations[{s}]': {len(conv)} messages, "
                                 f"fewer than the {2 + 2 * len(r)} that {len(r)} scored programs need")
     if too_easy(rates):
         stats["too_easy"] += 1
@@ -206,20 +206,8 @@ def mix_perturbed(clean: list[dict], perturbed: list[dict], ratio: float, rng: r
 # ---------------------------------------------------------------- files and tokens
 
 def read_trajectories(path: str):
-    """Yield (record, "FILE:LINE") for every non-empty line of a trajectory JSONL."""
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise BadInputError(f"{where}: not a JSON object ({e.msg})") from None
-            for name in ("id", "conversations", "test_cases"):
-                if name not in record:
-                    raise BadInputError(f"{where}: field '{name}' is missing")
-            yield record, where
+    """Yield (record, "FILE, line N") for every record of a trajectory JSONL."""
+    return read_jsonl(path, required=("id", "conversations", "test_cases"), empty_ok=True)
 
 
 def load_tokenizer(name: str | None):

@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 import sandbox
 from collect import answer_text, extract_code, load_policy
-from problems import BadInputError
+from problems import BadInputError, read_jsonl
 from split import load_tokenizer
 
 # ================================================================ reward (METHOD.md, stage 3)
@@ -234,23 +234,16 @@ def completion_log_probs(model, prompts: list[list[int]], completions: list[list
 def read_prompts(path: str, policy, max_prompt_tokens: int) -> tuple[list[dict], int]:
     """Prompt records with their token ids ("ids"); prompts over max_prompt_tokens are dropped and counted."""
     records = []
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-                missing = [k for k in ("example_id", "conversation", "test_cases") if k not in record]
-                if missing:
-                    raise BadInputError(f"{where}: field '{missing[0]}' is missing")
-                if not json.loads(record["test_cases"]).get("inputs"):
-                    raise BadInputError(f"{where}: field 'test_cases' has no tests")
-            except json.JSONDecodeError as e:
-                raise BadInputError(f"{where}: not JSON ({e.msg})") from None
-            record.setdefault("prev_best_pass_rate", 0.0)
-            record["ids"] = policy.encode(record["conversation"])
-            records.append(record)
+    for record, where in read_jsonl(path, required=("example_id", "conversation", "test_cases"), empty_ok=True):
+        try:
+            tests = json.loads(record["test_cases"])
+        except json.JSONDecodeError as e:
+            raise BadInputError(f"{where}, field 'test_cases': not valid JSON ({e.msg})") from None
+        if not tests.get("inputs"):
+            raise BadInputError(f"{where}, field 'test_cases': no tests")
+        record.setdefault("prev_best_pass_rate", 0.0)
+        record["ids"] = policy.encode(record["conversation"])
+        records.append(record)
     kept = [r for r in records if len(r["ids"]) <= max_prompt_tokens]
     return kept, len(records) - len(kept)
 

@@ -134,7 +134,7 @@ def test_resume_after_a_kill_redoes_only_the_torn_problem(tmp_path):
     policy = ScriptedPolicy(script)
     collect.write_trajectories(policy, problems, output, **options)
     assert policy.calls == 0
-    with pytest.raises(BadInputError, match=r"trajectories.jsonl:1: field raw_responses holds 2 turns x 2 samples"):
+    with pytest.raises(BadInputError, match=r"trajectories.jsonl, line 1, field 'raw_responses': 2 turns x 2 samples"):
         collect.write_trajectories(policy, problems, output, **{**options, "turns": 3})
 
 

@@ -112,4 +112,4 @@ def test_bad_trajectory_file_names_file_line_and_field(tmp_path, monkeypatch, ca
     with pytest.raises(SystemExit) as exit_info:
         run_main(monkeypatch, "--from-trajectories", str(bad))
     assert exit_info.value.code == 2
-    assert f"{bad}:1: field conversations is missing" in capsys.readouterr().err
+    assert f"{bad}, line 1, field 'conversations': missing" in capsys.readouterr().err

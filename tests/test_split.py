@@ -35,7 +35,7 @@ def trajectory_record(rates, public=None, pid="p"):
 def test_pass_rates_of_collect_records_and_no_code_is_not_a_public_pass():
     record = trajectory_record([[0.5, 1.0]])
     record["exec_results"][0][0] = {"has_code": False, "public_passing": [], "all_passing": []}
-    rates, public = split.read_pass_rates(record, "f:1")
+    rates, public = split.read_pass_rates(record, "f, line 1")
     assert rates == [[0.5, 1.0]] and public == [[False, True]]
 
 
@@ -44,13 +44,13 @@ def test_pass_rates_of_authors_files_use_the_real_number_of_public_tests():
     # The authors' formula assumes 4 public tests: (0.5 * 4 + 1.0 * 4) / 8 = 0.75, which is wrong.
     record = {"id": "a", "test_cases": TESTS_8, "public_test_cases": TESTS_2_PUBLIC,
               "all_pass_rates": [[0.5, 1.0]], "public_pass_rates": [[1.0], [1.0]]}
-    rates, public = split.read_pass_rates(record, "f:1")
+    rates, public = split.read_pass_rates(record, "f, line 1")
     assert rates == [[0.625, 1.0]] and public == [[True, True]]
 
 
 def test_missing_field_names_file_line_and_field():
-    with pytest.raises(BadInputError, match=r"f:7: field 'public_pass_rates' is missing"):
-        split.read_pass_rates({"id": "a", "all_pass_rates": [[0.0]]}, "f:7")
+    with pytest.raises(BadInputError, match=r"f, line 7, field 'public_pass_rates': missing"):
+        split.read_pass_rates({"id": "a", "all_pass_rates": [[0.0]]}, "f, line 7")
 
 
 # ---------------------------------------------------------------- selection
@@ -118,7 +118,7 @@ def test_split_problem_cuts_downsampled_trajectories_with_prev_best():
     rates = [[0.0, 0.5, 1.0], [0.25, 1.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0],
              [0.5, 0.5, 1.0], [0.75, 1.0, 0.75], [0.875, 1.0, 1.0]]
     record = trajectory_record(rates)
-    prompts = split.split_problem(record, "f:1", m=4)
+    prompts = split.split_problem(record, "f, line 1", m=4)
     # Candidates sorted by diff: s6 .125, s5 .25, s4 .5, s1 .75, s0 1.0 -> 5 > m=4. Variances:
     # k=0 .0576, k=1 .1123, k=2 {.125,.25,.75,1.} .1279, k=3 .1045, k=4 .0781 -> s6 s5 s1 s0.
     # s6 and s1: programs 1 and 2 both pass -> "solved" stops after turn 1.
@@ -134,8 +134,8 @@ def test_split_problem_cuts_downsampled_trajectories_with_prev_best():
 
 
 def test_split_problem_skips_too_easy_and_perturbed_has_no_turn0_prompt():
-    assert split.split_problem(trajectory_record([[1.0, 1.0, 1.0]] * 2), "f:1") == []
-    prompts = split.split_problem(trajectory_record([[0.0, 0.5, 1.0]]), "f:1", perturbed=True)
+    assert split.split_problem(trajectory_record([[1.0, 1.0, 1.0]] * 2), "f, line 1") == []
+    prompts = split.split_problem(trajectory_record([[0.0, 0.5, 1.0]]), "f, line 1", perturbed=True)
     assert [p["example_id"] for p in prompts] == ["p/t1/s0/ptb", "p/t2/s0/ptb", "p/t3/s0/ptb"]
     assert all(p["perturbed"] for p in prompts)
 
@@ -143,8 +143,8 @@ def test_split_problem_skips_too_easy_and_perturbed_has_no_turn0_prompt():
 def test_split_problem_rejects_short_conversations():
     record = trajectory_record([[0.0, 1.0]])
     record["conversations"][0] = record["conversations"][0][:4]
-    with pytest.raises(BadInputError, match=r"f:3: field 'conversations\[0\]'"):
-        split.split_problem(record, "f:3")
+    with pytest.raises(BadInputError, match=r"f, line 3, field 'conversations\[0\]': "):
+        split.split_problem(record, "f, line 3")
 
 
 def test_mix_perturbed_makes_up_the_ratio():
@@ -206,7 +206,7 @@ def test_cli_bad_input_exits_2_naming_file_line_field(files):
     del record["exec_results"]
     bad.write_text("\n" + json.dumps(record) + "\n")
     result = run_split("--trajectories", str(bad), "--output", str(tmp / "o.jsonl"), "--tokenizer", tok)
-    assert result.returncode == 2 and f"{bad}:2: field 'exec_results' is missing" in result.stderr
+    assert result.returncode == 2 and f"{bad}, line 2, field 'exec_results': missing" in result.stderr
 
 
 def test_verl_parquet_schema(files):

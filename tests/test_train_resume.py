@@ -61,4 +61,4 @@ def test_skip_zero_variance_and_bad_prompts_exit_2(tmp_path, toy):
     bad.write_text(json.dumps({"example_id": "x", "conversation": []}) + "\n")
     result = subprocess.run([sys.executable, tb.__file__, "--model", model, "--prompts", str(bad), "--output-dir",
                              str(tmp_path / "bad")], capture_output=True, text=True)
-    assert result.returncode == 2 and f"{bad}:1: field 'test_cases' is missing" in result.stdout + result.stderr
+    assert result.returncode == 2 and f"{bad}, line 1, field 'test_cases': missing" in result.stdout + result.stderr
