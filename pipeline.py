@@ -41,15 +41,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--run-dir", default="runs/default", help="folder of every file the run writes")
     p.add_argument("--model", default=None, help="starting model (default: the embedded SmolLM2-135M-Instruct)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling, splitting and training")
-    p.add_argument("--train-problems", type=int, default=8, help="training problems used by collect (bundled-train)")
+    p.add_argument("--train-problems", type=int, default=6, help="training problems used by collect (bundled-train)")
     p.add_argument("--eval-problems", type=int, default=25, help="held-out problems evaluated (bundled-test)")
     p.add_argument("--n-samples", type=int, default=4, help="trajectories per problem in collect (paper: 16)")
     p.add_argument("--eval-samples", type=int, default=1, help="trajectories per problem in evaluate (paper: 16)")
-    p.add_argument("--turns", type=int, default=2, help="feedback turns in collect (paper: 2)")
-    p.add_argument("--eval-turns", type=int, default=2, help="feedback turns in evaluate (paper: 8)")
+    p.add_argument("--turns", type=int, default=1, help="feedback turns in collect (paper: 2)")
+    p.add_argument("--eval-turns", type=int, default=1, help="feedback turns in evaluate (paper: 8)")
     p.add_argument("--max-new-tokens", type=int, default=256, help="tokens per reply, everywhere")
     p.add_argument("--steps", type=int, default=4, help="training steps")
     p.add_argument("--prompts-per-step", type=int, default=4, help="prompts per training step")
+    p.add_argument("--epochs", type=int, default=4, help="passes over the prompts at most (--steps stops first)")
     p.add_argument("--group-size", type=int, default=4, help="G, completions per prompt")
     p.add_argument("--lr", type=float, default=1e-5, help="learning rate (the paper's 1e-6 moves a 135M model little)")
     p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term to the starting model")
@@ -93,7 +94,7 @@ def main(argv=None) -> None:
     if not resume and not os.path.exists(path("done", "train")) and os.path.exists(path("train")):
         shutil.rmtree(path("train"))
     run_stage("train", args, ["train_bandit.py", *model, "--prompts", path("prompts.jsonl"), "--output-dir", path("train"),
-                              "--max-steps", str(args.steps), "--prompts-per-step", str(args.prompts_per_step),
+                              "--max-steps", str(args.steps), "--epochs", str(args.epochs), "--prompts-per-step", str(args.prompts_per_step),
                               "--group-size", str(args.group_size), "--max-response-tokens", str(args.max_new_tokens),
                               "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), "--save-every", "2", *seed, "--plot", *resume])
     evaluation = ["--problems", "bundled-test", "--limit", str(args.eval_problems), "--n-samples", str(args.eval_samples),
