@@ -276,16 +276,19 @@ def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batch
 
 
 def update(policy, ref_model, optimizer, prompts, completions, advantages, plan, args) -> dict:
-    """Old and reference log-probs once, then one optimizer step per mini-batch; returns mean stats."""
+    """Old and reference log-probs once, then one optimizer step per mini-batch; returns mean stats.
+
+    The first mini-batch runs before any update, so its old log-probs are its live ones (detached):
+    only the later mini-batches need theirs computed up front."""
     model, pad = policy.model, policy.tokenizer.pad_token_id
     old, ref = {}, {}
     t0 = time.time()
     with torch.no_grad(), amp(policy.device):
-        for mini in plan:
+        for index, mini in enumerate(plan):
             for micro in mini:
                 key = tuple(micro)
                 p, c = [prompts[i] for i in micro], [completions[i] for i in micro]
-                old[key] = completion_log_probs(model, p, c, pad, args.temperature)[0]
+                old[key] = completion_log_probs(model, p, c, pad, args.temperature)[0] if index > 0 else None
                 ref[key] = completion_log_probs(ref_model, p, c, pad, args.temperature)[0] if ref_model else None
     t1 = time.time()
     model.train()
@@ -297,7 +300,8 @@ def update(policy, ref_model, optimizer, prompts, completions, advantages, plan,
             with amp(policy.device):
                 log_probs, mask = completion_log_probs(model, [prompts[i] for i in micro],
                                                        [completions[i] for i in micro], pad, args.temperature)
-            loss, stats = policy_loss(log_probs, old[tuple(micro)], ref[tuple(micro)], advantages[micro].to(mask.device),
+            old_log_probs = log_probs.detach() if old[tuple(micro)] is None else old[tuple(micro)]
+            loss, stats = policy_loss(log_probs, old_log_probs, ref[tuple(micro)], advantages[micro].to(mask.device),
                                       mask, clip_low=args.clip_low, clip_high=args.clip_high, kl_coef=args.kl_coef,
                                       kl_type=args.kl_type, num_tokens=num_tokens)
             loss.backward()
