@@ -43,7 +43,7 @@ import torch
 from tqdm import tqdm
 
 import sandbox
-from collect import answer_text, extract_code, load_policy
+from collect import answer_text, bfloat16_is_native, extract_code, load_policy
 from problems import BadInputError, read_jsonl
 from split import load_tokenizer
 
@@ -259,9 +259,12 @@ def run_programs(replies: list[str], records: list[dict], *, thinking: bool, tim
             for c, rec in zip(codes, records)]
 
 
-def amp(device):
-    """bfloat16 autocast on a GPU (weights and optimizer stay float32: an lr of 1e-6 vanishes in bfloat16)."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+def amp(device, precision: str):
+    """bfloat16 autocast for sampling, log-probs and backward, or nothing ("fp32"). The weights and
+    the optimizer stay float32 either way: an lr of 1e-6 vanishes in bfloat16 weights.
+    "auto" is bf16 where bfloat16 is native (a GPU, a CPU with AVX512-BF16 or AMX)."""
+    enabled = precision == "bf16" or (precision == "auto" and bfloat16_is_native(device))
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
 def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batches: int, size: int) -> list[list[list[int]]]:
@@ -283,7 +286,7 @@ def update(policy, ref_model, optimizer, prompts, completions, advantages, plan,
     model, pad = policy.model, policy.tokenizer.pad_token_id
     old, ref = {}, {}
     t0 = time.time()
-    with torch.no_grad(), amp(policy.device):
+    with torch.no_grad(), amp(policy.device, args.precision):
         for index, mini in enumerate(plan):
             for micro in mini:
                 key = tuple(micro)
@@ -297,7 +300,7 @@ def update(policy, ref_model, optimizer, prompts, completions, advantages, plan,
         num_tokens = sum(len(completions[i]) for micro in mini for i in micro)
         optimizer.zero_grad(set_to_none=True)
         for micro in mini:
-            with amp(policy.device):
+            with amp(policy.device, args.precision):
                 log_probs, mask = completion_log_probs(model, [prompts[i] for i in micro],
                                                        [completions[i] for i in micro], pad, args.temperature)
             old_log_probs = log_probs.detach() if old[tuple(micro)] is None else old[tuple(micro)]
@@ -319,7 +322,8 @@ def validate(policy, records: list[dict], args) -> float:
     """Mean 0/1 reward of one sample per held-out prompt (the authors' validation sampling).
 
     It draws from a forked RNG, so validating or not never changes the training run."""
-    with torch.random.fork_rng(devices=[policy.device] if policy.device.type == "cuda" else []):
+    with torch.random.fork_rng(devices=[policy.device] if policy.device.type == "cuda" else []), \
+            amp(policy.device, args.precision):
         completions = policy.generate_tokens([r["ids"] for r in records], temperature=args.val_temperature,
                                              top_p=args.val_top_p, max_new_tokens=args.max_response_tokens,
                                              micro_batch=args.gen_micro_batch)
@@ -407,6 +411,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--val-temperature", type=float, default=0.6, help="sampling temperature of validation")
     p.add_argument("--val-top-p", type=float, default=0.95, help="top-p of validation")
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward (less memory)")
+    p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                   help="bf16: bfloat16 autocast for sampling, log-probs and backward (float32 weights and optimizer); "
+                        "auto: bf16 where bfloat16 is native (GPU, CPU with AVX512-BF16 or AMX), else fp32")
     p.add_argument("--device", default=None, help="cuda or cpu (default: cuda if available)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling and data order")
     p.add_argument("--plot", action="store_true", help="draw OUTPUT_DIR/curves.png at every checkpoint")
@@ -484,8 +491,9 @@ def main(argv=None) -> None:
         records = [r for r in batch for _ in range(G)]
         seq_prompts = [r["ids"] for r in records]
         # 1. a group of G completions per prompt, from the current policy
-        completions = policy.generate_tokens(seq_prompts, temperature=args.temperature, max_new_tokens=args.max_response_tokens,
-                                             micro_batch=args.gen_micro_batch)
+        with amp(policy.device, args.precision):
+            completions = policy.generate_tokens(seq_prompts, temperature=args.temperature,
+                                                 max_new_tokens=args.max_response_tokens, micro_batch=args.gen_micro_batch)
         replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
         t1 = time.time()
         # 2. rewards from the sandbox, on all tests

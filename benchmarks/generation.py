@@ -11,7 +11,10 @@ On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
      was busy in total (what a loop without overlap would wait). A small model with a short
      token budget rarely closes a code block, so every reply gets the problem's reference
      program (data/problem_defs.py) appended: every program then runs all its tests.
-Both figures are ratios within one run, so a busy machine affects numerator and denominator alike.
+  3. where bfloat16 is native (collect.bfloat16_is_native: a GPU, a CPU with AVX512-BF16 or AMX),
+     batch tokens/s of the model loaded in bfloat16 (the default there) against float32,
+     alternating for `--rounds` rounds.
+All figures are ratios within one run, so a busy machine affects numerator and denominator alike.
 
 Run:  python benchmarks/generation.py      (about 1-2 minutes on 2 idle cores)
 """
@@ -67,7 +70,8 @@ def main():
     torch.manual_seed(0)
     start = time.perf_counter()
     policy = collect.load_policy()
-    print(f"embedded model loaded in {time.perf_counter() - start:.0f} s; {torch.get_num_threads()} torch threads")
+    print(f"embedded model loaded in {time.perf_counter() - start:.0f} s ({policy.model.dtype}); "
+          f"{torch.get_num_threads()} torch threads")
     problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
     prompts = [policy.encode(collect.build_prompt(p)) for p in problems[:args.batch]]
 
@@ -102,6 +106,18 @@ def main():
           f"sandbox busy {busy[0]:.1f} s "
           f"({busy[0] / wall:.1%} of the wall time); generation waited on it {stats.sandbox_wait_s:.1f} s "
           f"({stats.sandbox_wait_s / wall:.1%}, goal < 10%)")
+
+    if policy.model.dtype == torch.bfloat16:
+        fp32 = collect.load_policy(dtype="float32")
+        seconds = {"bfloat16": [0.0, 0], "float32": [0.0, 0]}
+        for _ in range(args.rounds):
+            for name, p in (("bfloat16", policy), ("float32", fp32)):
+                s, n = timed_generation(p, prompts, micro_batch=args.batch, max_new_tokens=args.max_new_tokens)
+                seconds[name][0] += s
+                seconds[name][1] += n
+        rate = {name: n / s for name, (s, n) in seconds.items()}
+        print(f"batch {args.batch}: bfloat16 {rate['bfloat16']:.1f} tok/s, float32 {rate['float32']:.1f} tok/s; "
+              f"ratio {rate['bfloat16'] / rate['float32']:.2f}x")
 
 
 if __name__ == "__main__":
