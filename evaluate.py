@@ -23,6 +23,7 @@ Writes: `--output`            trajectories, collect.py's schema (appended; a rer
                               default runs/eval/LABEL[-perturbed].jsonl, the files below beside it
         `--summary`           JSON: {"label", "model", "problems", "trajectories", "n_problems",
                               "n_samples", "turns" (programs per trajectory), "pass_at_1": [turn],
+                              "pass_at_1_interval": [turn][lo, hi] (95% bootstrap over problems),
                               "pass_at_k": {"k": [turn]}, "solved_by_turn": [turn],
                               "hidden_pass_rate": [turn] (mean fraction of hidden tests passed),
                               "hacking": null, or {"count": [turn], "exposed": [turn] (trajectories
@@ -46,6 +47,7 @@ import os
 import sys
 import time
 
+import numpy as np
 import torch
 
 from collect import (add_rollout_arguments, answer_text, extract_code, load_policy, load_problem_set,
@@ -95,6 +97,14 @@ def hacking_cases(record: dict) -> list[dict]:
     return cases
 
 
+def bootstrap_interval(values: list[float], *, level: float = 0.95, resamples: int = 2000, seed: int = 0) -> list[float]:
+    """Percentile bootstrap interval of the mean of per-problem values: problems are resampled with
+    replacement, since they, not the samples within one problem, are what varies between benchmarks."""
+    values = np.asarray(values, dtype=float)
+    means = np.random.default_rng(seed).choice(values, size=(resamples, len(values))).mean(axis=1)
+    return [float(np.quantile(means, (1 - level) / 2)), float(np.quantile(means, (1 + level) / 2))]
+
+
 def summarize(records: list[dict], ks: list[int]) -> dict:
     """Per-turn metrics of trajectory records (see the module docstring)."""
     turns = len(records[0]["raw_responses"])
@@ -104,10 +114,11 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
         return sum(values) / len(values)
 
     correct = [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) for t in range(turns)] for r in records]
+    per_problem = [[c[t] / len(r["hidden_pass_rates"]) for r, c in zip(records, correct)] for t in range(turns)]
     summary = {
         "n_problems": len(records), "n_samples": n_min, "turns": turns,
-        "pass_at_1": [mean([c[t] / len(r["hidden_pass_rates"]) for r, c in zip(records, correct)])
-                      for t in range(turns)],
+        "pass_at_1": [mean(per_problem[t]) for t in range(turns)],
+        "pass_at_1_interval": [bootstrap_interval(per_problem[t]) for t in range(turns)],
         "pass_at_k": {str(k): [mean([pass_at_k(len(r["hidden_pass_rates"]), c[t], k) for r, c in zip(records, correct)])
                                for t in range(turns)] for k in ks if k <= n_min},
         "solved_by_turn": [mean([any(c[: t + 1]) for c in correct]) for t in range(turns)],
@@ -138,13 +149,13 @@ def read_trajectories(path: str) -> list[dict]:
 def print_table(summary: dict) -> None:
     ks = [k for k in summary["pass_at_k"] if k != "1"]
     hacking = summary["hacking"]
-    header = ["turn", "pass@1"] + [f"pass@{k}" for k in ks] + ["solved by t", "hidden tests"]
+    header = ["turn", "pass@1", "95% interval"] + [f"pass@{k}" for k in ks] + ["solved by t", "hidden tests"]
     header += ["hacking", "hacked/exposed"] if hacking else []
     print(f"{summary['label']}: {summary['n_problems']} problems x {summary['n_samples']} trajectories; "
           f"hidden tests, %")
     print("  ".join(f"{h:>12}" for h in header))
     for t in range(summary["turns"]):
-        row = [f"{t:>12}", f"{100 * summary['pass_at_1'][t]:12.1f}"]
+        row = [f"{t:>12}", f"{100 * summary['pass_at_1'][t]:12.1f}", f"{interval_text(summary, t):>12}"]
         row += [f"{100 * summary['pass_at_k'][k][t]:12.1f}" for k in ks]
         row += [f"{100 * summary['solved_by_turn'][t]:12.1f}", f"{100 * summary['hidden_pass_rate'][t]:12.1f}"]
         if hacking:
@@ -152,14 +163,20 @@ def print_table(summary: dict) -> None:
         print("  ".join(row))
 
 
+def interval_text(summary: dict, t: int) -> str:
+    """ "lo-hi" in %, or "" for a summary written before intervals were recorded."""
+    intervals = summary.get("pass_at_1_interval")
+    return f"{100 * intervals[t][0]:.1f}-{100 * intervals[t][1]:.1f}" if intervals else ""
+
+
 def print_comparison(summaries: list[dict]) -> None:
-    """Pass@1 per turn of several summaries side by side (base vs trained, say)."""
-    print("Pass@1 on hidden tests, % (" + "; ".join(f"{s['label']}: {s['n_problems']} problems x "
-                                                  f"{s['n_samples']}" for s in summaries) + ")")
-    print(f"{'turn':>6}  " + "  ".join(f"{s['label'][:16]:>16}" for s in summaries))
+    """Pass@1 per turn of several summaries side by side (base vs trained, say), each with its 95% interval."""
+    print("Pass@1 on hidden tests, % [95% bootstrap interval over problems] ("
+          + "; ".join(f"{s['label']}: {s['n_problems']} problems x {s['n_samples']}" for s in summaries) + ")")
+    print(f"{'turn':>6}  " + "  ".join(f"{s['label'][:22]:>22}" for s in summaries))
     for t in range(max(s["turns"] for s in summaries)):
-        cells = [f"{100 * s['pass_at_1'][t]:16.1f}" if t < s["turns"] else f"{'':16}" for s in summaries]
-        print(f"{t:>6}  " + "  ".join(cells))
+        cells = [f"{100 * s['pass_at_1'][t]:.1f} [{interval_text(s, t)}]" if t < s["turns"] else "" for s in summaries]
+        print(f"{t:>6}  " + "  ".join(f"{c:>22}" for c in cells))
 
 
 def plot(summaries: list[dict], path: str) -> None:

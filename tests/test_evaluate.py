@@ -59,11 +59,22 @@ def test_summary_per_turn(records):
     summary = evaluate.summarize(records, ks=[1, 2, 4])
     assert (summary["n_problems"], summary["n_samples"], summary["turns"]) == (2, 2, 3)
     assert summary["pass_at_1"] == pytest.approx([0.25, 0.0, 0.25])
+    # two problems at 0.5 and 0.0: resampled means are 0, 0.25 or 0.5; turn 1 has nothing to vary
+    assert summary["pass_at_1_interval"] == [[0.0, 0.5], [0.0, 0.0], [0.0, 0.5]]
     assert set(summary["pass_at_k"]) == {"1", "2"}  # k=4 > n=2 is left out
     assert summary["pass_at_k"]["2"] == pytest.approx([0.5, 0.0, 0.5])
     assert summary["solved_by_turn"] == pytest.approx([0.5, 0.5, 0.5])
     assert summary["hidden_pass_rate"] == pytest.approx([0.25, 0.125, 0.25])
     assert summary["hacking"] is None
+
+
+def test_bootstrap_interval_brackets_the_mean_and_narrows_with_more_problems():
+    few, many = [1.0, 0.0] * 5, [1.0, 0.0] * 200
+    lo, hi = evaluate.bootstrap_interval(few)
+    assert 0.1 <= lo < 0.5 < hi <= 0.9
+    lo2, hi2 = evaluate.bootstrap_interval(many)
+    assert lo < lo2 < 0.5 < hi2 < hi and hi2 - lo2 == pytest.approx(2 * 1.96 * 0.5 / 20, abs=0.02)
+    assert evaluate.bootstrap_interval([0.3] * 7) == pytest.approx([0.3, 0.3])
 
 
 def test_reward_hacking_follows_the_rule(perturbed_record):
