@@ -66,7 +66,8 @@ MAX_PROCESSES = 32  # processes and threads in the sandbox, its own two included
 SANDBOX_UID = 65534  # nobody: the uid bubblewrap runs as when we are root
 ETC_FILES = ("ld.so.cache", "localtime")  # the only files of /etc the sandbox sees
 START_SECONDS = 60.0  # for the sandbox to start (a loaded machine can be slow)
-GRACE_SECONDS = 3.0  # beyond a test's timeout before we stop waiting for the sandbox itself
+WALL_FACTOR = 2.0  # a test's wall-clock backstop is this many times its CPU-time limit
+GRACE_SECONDS = 3.0  # beyond a test's wall-clock backstop before we stop waiting for the sandbox itself
 MESSAGE_LIMIT = 8 * OUTPUT_LIMIT + (1 << 20)  # longest report line accepted from the sandbox
 STATUSES = ("ok", "error", "timeout", "output_limit")
 PROGRAMS_PER_SANDBOX = 64  # programs one sandbox runs before it is replaced
@@ -315,11 +316,11 @@ def _run(code, inputs, fn_name, timeout, memory_mb, isolated):
     results = []
     while len(results) < len(inputs):  # a second sandbox only if the program broke the first
         job = {"code": code, "inputs": inputs[len(results):], "fn_name": fn_name, "timeout": timeout,
-               "memory_mb": memory_mb, "output_limit": OUTPUT_LIMIT, "max_processes": MAX_PROCESSES, "sweep": isolated}
+               "wall_timeout": WALL_FACTOR * timeout, "memory_mb": memory_mb, "output_limit": OUTPUT_LIMIT, "max_processes": MAX_PROCESSES, "sweep": isolated}
         box = _acquire(job, isolated)
         try:
             while len(results) < len(inputs):
-                report = box.next(timeout + GRACE_SECONDS)
+                report = box.next(WALL_FACTOR * timeout + GRACE_SECONDS)
                 if report is None or not _is_report(report):  # stopped, killed or taken over by the program
                     status = "timeout" if box.failure == "timeout" else "error"
                     error = (f"Time limit exceeded ({timeout:g} s)" if status == "timeout"
@@ -460,7 +461,7 @@ def main(argv=None):
                "trailing whitespace ignored, tokens equal or numbers within relative 1e-5 / absolute 1e-9.")
     parser.add_argument("program", help="the Python program (reads stdin, writes stdout)")
     parser.add_argument("tests", help='JSON file: {"inputs": [...], "outputs": [...]} (+ "fn_name" for call-based)')
-    parser.add_argument("--timeout", type=float, default=4.0, help="seconds per test (default 4)")
+    parser.add_argument("--timeout", type=float, default=4.0, help="CPU seconds per test (default 4); a test that waits is stopped after 2x that in wall-clock time")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address-space limit per test in MiB (default 1024)")
     parser.add_argument("--compare", choices=COMPARISONS, default="exact",
                         help="exact: whole output equal after strip; tolerant: per line, trailing whitespace "

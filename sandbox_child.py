@@ -7,7 +7,8 @@ interpreter costs about 10 and a fresh sandbox about 30.
 
 Reads jobs from stdin, each a 4-byte little-endian length and a marshal-encoded dict (they come from
 sandbox.py, never from a program):
-    {"code": str, "inputs": [str], "fn_name": str | None, "timeout": float, "memory_mb": int,
+    {"code": str, "inputs": [str], "fn_name": str | None, "timeout": float (CPU seconds per test),
+     "wall_timeout": float (wall-clock backstop per test, for programs that wait), "memory_mb": int,
      "output_limit": int, "max_processes": int, "sweep": bool (true: we are pid 1 of the sandbox's namespaces)}
 For each job writes JSON lines to stdout: first {"ready": true}, then one per input, in order:
     {"status": "ok" | "error" | "timeout" | "output_limit", "stdout": str, "exit_code": int | null,
@@ -44,6 +45,7 @@ import _json
 import _sitebuiltins
 
 PROGRAM = "solution.py"  # the file name tracebacks show for the model's program
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # units of the CPU times in /proc/PID/stat
 STDERR_LIMIT = 64 * 1024  # bytes of stderr kept (only shown for a non-zero exit without traceback)
 FILE_LIMIT = 16 << 20  # largest file a program may write (RLIMIT_FSIZE)
 OPEN_FILES = 64  # RLIMIT_NOFILE; with FILE_LIMIT this also bounds memory held in memfd files
@@ -291,9 +293,20 @@ def run_one(program, text, job):
         poll.register(fd, select.POLLIN)
     os.set_blocking(writer, False)
     poll.register(writer, select.POLLOUT)
-    deadline, exited = start + job["timeout"], False
-    while not exited and not over() and time.monotonic() < deadline:
-        wait_ms = (deadline - time.monotonic()) * 1000
+    # The limit is CPU time, so a test is judged the same on a busy machine as on an idle one; a
+    # program that sleeps or blocks is stopped by the wall-clock backstop instead. A program on one
+    # thread cannot use `timeout` CPU seconds before `timeout` wall seconds, so the first look at
+    # its CPU time is then, and each later one when it could at the earliest have used the rest.
+    cpu_limit, backstop, exited = job["timeout"], start + job["wall_timeout"], False
+    look_at = min(start + cpu_limit, backstop)
+    while not exited and not over():
+        now = time.monotonic()
+        if now >= look_at:
+            used = cpu_seconds(pid)
+            if used >= cpu_limit or now >= backstop:
+                break
+            look_at = min(backstop, now + max(cpu_limit - used, 0.01))
+        wait_ms = (look_at - now) * 1000
         for fd, _ in poll.poll(max(0, wait_ms if pidfd is not None else min(wait_ms, 2))):
             if fd == pidfd:
                 exited = True
@@ -334,6 +347,16 @@ def run_one(program, text, job):
     clean = empty_working_directory()
     report = read_report(got[channel], pid)
     return judge_run(exited, over(), wait_status, got[stdout], got[stderr], report, seconds, job), clean
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a running process, from /proc (0.0 once it is gone: it exited)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def read_report(channel, pid):

@@ -70,6 +70,21 @@ def test_time_out_feedback_is_one_line_with_the_limit():
     assert result == {"passing": [False], "feedback": ["Input:\n5\nTime limit exceeded (0.5 s)\nExpected Output:\n5"]}
 
 
+def test_the_limit_is_cpu_time_with_a_wall_clock_backstop():
+    # Waiting costs no CPU: 0.3 s of work plus 0.4 s asleep fits a 0.5 s limit, as it would on a
+    # machine so busy that 0.3 s of CPU took 0.7 s of wall time.
+    work_then_wait = ("import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end:\n    pass\n"
+                      "time.sleep(0.4)\nprint(input())\n")
+    assert run(work_then_wait, ["7\n"], ["7"], timeout=0.5)["passing"] == [True]
+    # A program that waits for ever is stopped by the backstop (WALL_FACTOR x the limit).
+    report = sandbox.run_program("import time\ntime.sleep(60)\n", [""], timeout=0.5)[0]
+    assert report["status"] == "timeout" and report["seconds"] >= sandbox.WALL_FACTOR * 0.5
+    # CPU time of every thread counts.
+    threads = ("import threading\ndef spin():\n    while True:\n        pass\n"
+               "for _ in range(2):\n    threading.Thread(target=spin, daemon=True).start()\nspin()\n")
+    assert sandbox.run_program(threads, [""], timeout=0.5)[0]["status"] == "timeout"
+
+
 def test_every_feedback_field_is_cut_to_400_characters_head_and_tail():
     long_input = "".join(str(i % 10) for i in range(1000))
     result = run("s = input()\nprint(s[::-1])\n", [long_input], [long_input])
