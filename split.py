@@ -22,7 +22,7 @@ Writes a prompt JSONL, one record per partial trajectory:
      "prev_best_pass_rate": float (best all-test pass rate of the programs in the context),
      "turn": int (program+feedback pairs in the context), "perturbed": bool}
 and, with --verl-parquet DIR, the same prompts in veRL's schema (DIR/train.parquet, or
-DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with train_bandit.compute_score.
+DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with reward.compute_score.
 
 Commands:
     python split.py --trajectories runs/default/trajectories.jsonl --output runs/default/prompts.jsonl

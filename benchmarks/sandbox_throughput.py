@@ -20,7 +20,6 @@ the ratios less so: it prints the load average before and after. Needs bubblewra
 import argparse
 import multiprocessing
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

@@ -1,9 +1,9 @@
 """Our trainer (train_bandit.py) against TRL's GRPOTrainer: time per step and peak memory.
 
 Both train the same tiny random ChatML Llama (built locally, nothing downloaded) on the same
-prompts with the same group size G, completion length, reward (train_bandit.reward on the
+prompts with the same group size G, completion length, reward (reward.reward on the
 sandbox's pass rate), clip range (0.2 / 0.4), KL weight (beta, k3 form in both), learning rate
-and mini-batching: each step samples B prompts x G completions once, computes old log-probs,
+precision (--precision, float32 by default) and mini-batching: each step samples B prompts x G completions once, computes old log-probs,
 and makes 2 optimizer steps of B*G/2 completions in micro-batches. TRL runs with loss_type
 "grpo" on CPU. Each trainer runs in its own process, twice, alternating, and the figures are
 medians over steps after the first; the ratios (ours / TRL) are measured in the same run, so a
@@ -41,7 +41,8 @@ def run_ours(args, model: str, prompts: str, work: str) -> tuple[list[float], fl
                        "--prompts-per-step", str(args.prompts_per_step), "--mini-batches", "2",
                        "--micro-batch", str(args.micro_batch), "--gen-micro-batch", str(args.prompts_per_step * args.group_size),
                        "--max-response-tokens", str(args.max_new_tokens), "--kl-coef", str(args.beta), "--kl-type", "k3",
-                       "--lr", "1e-6", "--max-steps", str(args.steps), "--epochs", str(args.steps), "--save-every", "1000000"])
+                       "--lr", "1e-6", "--max-steps", str(args.steps), "--epochs", str(args.steps), "--save-every", "1000000",
+                       "--precision", args.precision])
     with open(os.path.join(out, "metrics.jsonl")) as f:
         records = [json.loads(line) for line in f]
     completions = args.prompts_per_step * args.group_size
@@ -53,6 +54,7 @@ def run_trl(args, model: str, prompts: str, work: str) -> tuple[list[float], flo
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
+    import reward
     import train_bandit
 
     with open(prompts) as f:
@@ -63,11 +65,11 @@ def run_trl(args, model: str, prompts: str, work: str) -> tuple[list[float], flo
     def cobalt_reward(prompts, completions, test_cases, prev_best_pass_rate, **_):
         texts = [c[0]["content"] for c in completions]
         rates = train_bandit.run_programs(texts, [{"test_cases": t} for t in test_cases], thinking=False, timeout=4.0)
-        return [train_bandit.reward(t, r, p) for t, r, p in zip(texts, rates, prev_best_pass_rate)]
+        return [reward.reward(t, r, p) for t, r, p in zip(texts, rates, prev_best_pass_rate)]
 
     completions_per_step = args.prompts_per_step * args.group_size
     config = GRPOConfig(
-        output_dir=os.path.join(work, f"trl-{os.getpid()}"), use_cpu=True, bf16=False, report_to="none", save_strategy="no",
+        output_dir=os.path.join(work, f"trl-{os.getpid()}"), use_cpu=True, bf16=args.precision == "bf16", report_to="none", save_strategy="no",
         logging_steps=1, seed=0, loss_type="grpo", beta=args.beta, epsilon=0.2, epsilon_high=0.4,
         num_generations=args.group_size, temperature=1.0, max_completion_length=args.max_new_tokens,
         learning_rate=1e-6, lr_scheduler_type="constant", weight_decay=0.01, max_grad_norm=1.0, optim="adamw_torch",
@@ -111,6 +113,8 @@ def main() -> None:
     p.add_argument("--beta", type=float, default=0.01, help="KL weight in both trainers")
     p.add_argument("--hidden", type=int, default=128, help="width of the tiny model")
     p.add_argument("--threads", type=int, default=1, help="torch threads in each trainer process")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="both in float32, or both with bfloat16 autocast (ours --precision bf16, TRL bf16=True)")
     p.add_argument("--child", choices=["ours", "trl"], help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -135,7 +139,7 @@ def main() -> None:
     memory = {n: max(r["peak_rss_mb"] for r in rs) for n, rs in results.items()}
     length = {n: statistics.mean(r["completion_tokens"] for r in rs) for n, rs in results.items()}
     print(f"{args.prompts_per_step} prompts x G={args.group_size}, {args.max_new_tokens} new tokens, "
-          f"tiny Llama hidden {args.hidden}, {args.threads} thread(s), {args.steps} steps x 2 runs each")
+          f"tiny Llama hidden {args.hidden}, {args.threads} thread(s), {args.precision}, {args.steps} steps x 2 runs each")
     print(f"{'':8}{'s/step (median)':>18}{'peak RSS MB':>14}{'tokens/completion':>20}")
     for n in ("ours", "trl"):
         print(f"{n:8}{step[n]:>18.3f}{memory[n]:>14.0f}{length[n]:>20.1f}")
