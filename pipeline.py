@@ -39,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run-dir", default="runs/default", help="folder of every file the run writes")
+    p.add_argument("--dry-run", action="store_true", help="print the commands of every stage without running them")
     p.add_argument("--model", default=None, help="starting model (default: the embedded SmolLM2-135M-Instruct)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling, splitting and training")
     p.add_argument("--train-problems", type=int, default=6, help="training problems used by collect (bundled-train)")
@@ -47,8 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--eval-samples", type=int, default=1, help="trajectories per problem in evaluate (paper: 16)")
     p.add_argument("--turns", type=int, default=1, help="feedback turns in collect (paper: 2)")
     p.add_argument("--eval-turns", type=int, default=1, help="feedback turns in evaluate (paper: 8)")
-    p.add_argument("--max-new-tokens", type=int, default=256, help="tokens per reply, everywhere")
-    p.add_argument("--steps", type=int, default=4, help="training steps")
+    p.add_argument("--max-new-tokens", type=int, default=192, help="tokens per reply, everywhere")
+    p.add_argument("--steps", type=int, default=3, help="training steps")
     p.add_argument("--prompts-per-step", type=int, default=4, help="prompts per training step")
     p.add_argument("--epochs", type=int, default=4, help="passes over the prompts at most (--steps stops first)")
     p.add_argument("--group-size", type=int, default=4, help="G, completions per prompt")
@@ -61,10 +62,12 @@ def run_stage(name: str, args: argparse.Namespace, argv: list[str]) -> None:
     """Run one stage script unless its done-marker exists; write the marker when it succeeds."""
     marker = os.path.join(args.run_dir, "done", name)
     command = [sys.executable, os.path.join(HERE, argv[0]), *argv[1:]]
-    if os.path.exists(marker):
+    if os.path.exists(marker) and not args.dry_run:
         print(f"== {name}: done already, skipped")
         return
     print(f"== {name}: {shlex.join(['python', *argv])}", flush=True)
+    if args.dry_run:
+        return
     start = time.time()
     result = subprocess.run(command)
     if result.returncode != 0:
@@ -76,7 +79,8 @@ def run_stage(name: str, args: argparse.Namespace, argv: list[str]) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     run = args.run_dir
-    os.makedirs(os.path.join(run, "done"), exist_ok=True)
+    if not args.dry_run:
+        os.makedirs(os.path.join(run, "done"), exist_ok=True)
     model = ["--model", args.model] if args.model else []
     tokens = ["--max-new-tokens", str(args.max_new_tokens)]
     seed = ["--seed", str(args.seed)]
@@ -91,7 +95,7 @@ def main(argv=None) -> None:
     # An interrupted training run continues from its last checkpoint; one killed before its
     # first checkpoint has nothing to continue from and starts again.
     resume = ["--resume"] if os.path.exists(path("train", "checkpoint")) else []
-    if not resume and not os.path.exists(path("done", "train")) and os.path.exists(path("train")):
+    if not resume and not args.dry_run and not os.path.exists(path("done", "train")) and os.path.exists(path("train")):
         shutil.rmtree(path("train"))
     run_stage("train", args, ["train_bandit.py", *model, "--prompts", path("prompts.jsonl"), "--output-dir", path("train"),
                               "--max-steps", str(args.steps), "--epochs", str(args.epochs), "--prompts-per-step", str(args.prompts_per_step),
@@ -104,8 +108,12 @@ def main(argv=None) -> None:
     run_stage("evaluate-cobalt", args, ["evaluate.py", "--model", path("train", "final"), *evaluation,
                                         "--label", "cobalt", "--output", path("eval", "cobalt.jsonl")])
     # The comparison is cheap and always shown, even when every stage was done before.
-    subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), "--compare", path("eval", "base.summary.json"),
-                    path("eval", "cobalt.summary.json"), "--plot", path("pass_at_1.png")], check=True)
+    compare = ["evaluate.py", "--compare", path("eval", "base.summary.json"), path("eval", "cobalt.summary.json"),
+               "--plot", path("pass_at_1.png")]
+    print(f"== compare: {shlex.join(['python', *compare])}", flush=True)
+    if args.dry_run:
+        return
+    subprocess.run([sys.executable, os.path.join(HERE, compare[0]), *compare[1:]], check=True)
     print(f"pipeline: finished in {time.time() - start:.0f} s; everything is in {run}/")
 
 
