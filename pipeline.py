@@ -36,25 +36,31 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run-dir", default="runs/default", help="folder of every file the run writes")
+def add_run_arguments(p: argparse.ArgumentParser, *, run_dir: str, train_problems: int, max_new_tokens: int,
+                      steps: int) -> None:
+    """The flags pipeline.py and experiments/longer_run.py share: the run folder, the model, collect and training."""
+    p.add_argument("--run-dir", default=run_dir, help="folder of every file the run writes")
     p.add_argument("--dry-run", action="store_true", help="print the commands of every stage without running them")
     p.add_argument("--model", default=None, help="starting model (default: the embedded SmolLM2-135M-Instruct)")
     p.add_argument("--seed", type=int, default=0, help="seed of sampling, splitting and training")
-    p.add_argument("--train-problems", type=int, default=6, help="training problems used by collect (bundled-train)")
-    p.add_argument("--eval-problems", type=int, default=25, help="held-out problems evaluated (bundled-test)")
+    p.add_argument("--train-problems", type=int, default=train_problems, help="training problems used by collect (bundled-train)")
     p.add_argument("--n-samples", type=int, default=4, help="trajectories per problem in collect (paper: 16)")
-    p.add_argument("--eval-samples", type=int, default=1, help="trajectories per problem in evaluate (paper: 16)")
     p.add_argument("--turns", type=int, default=1, help="feedback turns in collect (paper: 2)")
-    p.add_argument("--eval-turns", type=int, default=1, help="feedback turns in evaluate (paper: 8)")
-    p.add_argument("--max-new-tokens", type=int, default=192, help="tokens per reply, everywhere")
-    p.add_argument("--steps", type=int, default=3, help="training steps")
+    p.add_argument("--max-new-tokens", type=int, default=max_new_tokens, help="tokens per reply, everywhere")
+    p.add_argument("--steps", type=int, default=steps, help="training steps")
     p.add_argument("--prompts-per-step", type=int, default=4, help="prompts per training step")
     p.add_argument("--epochs", type=int, default=4, help="passes over the prompts at most (--steps stops first)")
     p.add_argument("--group-size", type=int, default=4, help="G, completions per prompt")
     p.add_argument("--lr", type=float, default=1e-5, help="learning rate (the paper's 1e-6 moves a 135M model little)")
     p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term to the starting model")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_arguments(p, run_dir="runs/default", train_problems=6, max_new_tokens=192, steps=3)
+    p.add_argument("--eval-problems", type=int, default=25, help="held-out problems evaluated (bundled-test)")
+    p.add_argument("--eval-samples", type=int, default=1, help="trajectories per problem in evaluate (paper: 16)")
+    p.add_argument("--eval-turns", type=int, default=1, help="feedback turns in evaluate (paper: 8)")
     return p.parse_args(argv)
 
 
@@ -76,6 +82,28 @@ def run_stage(name: str, args: argparse.Namespace, argv: list[str]) -> None:
         f.write(f"{time.time() - start:.1f} s\n")
 
 
+def collect_stage(args: argparse.Namespace, output: str) -> None:
+    """collect.py on the first --train-problems bundled-train problems."""
+    model = ["--model", args.model] if args.model else []
+    run_stage("collect", args, ["collect.py", *model, "--problems", "bundled-train", "--limit", str(args.train_problems),
+                                "--n-samples", str(args.n_samples), "--turns", str(args.turns),
+                                "--max-new-tokens", str(args.max_new_tokens), "--seed", str(args.seed), "--output", output])
+
+
+def train_stage(name: str, args: argparse.Namespace, prompts: str, out: str) -> None:
+    """train_bandit.py on `prompts` into `out`. An interrupted training run continues from its last
+    checkpoint; one killed before its first checkpoint has nothing to continue from and starts again."""
+    resume = ["--resume"] if os.path.exists(os.path.join(out, "checkpoint")) else []
+    if not resume and not args.dry_run and not os.path.exists(os.path.join(args.run_dir, "done", name)) and os.path.exists(out):
+        shutil.rmtree(out)
+    model = ["--model", args.model] if args.model else []
+    run_stage(name, args, ["train_bandit.py", *model, "--prompts", prompts, "--output-dir", out,
+                           "--max-steps", str(args.steps), "--epochs", str(args.epochs), "--prompts-per-step", str(args.prompts_per_step),
+                           "--group-size", str(args.group_size), "--max-response-tokens", str(args.max_new_tokens),
+                           "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), "--save-every", "2", "--seed", str(args.seed),
+                           "--plot", *resume])
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     run = args.run_dir
@@ -87,20 +115,10 @@ def main(argv=None) -> None:
     path = lambda *parts: os.path.join(run, *parts)  # noqa: E731
     start = time.time()
 
-    run_stage("collect", args, ["collect.py", *model, "--problems", "bundled-train", "--limit", str(args.train_problems),
-                                "--n-samples", str(args.n_samples), "--turns", str(args.turns), *tokens, *seed,
-                                "--output", path("trajectories.jsonl")])
+    collect_stage(args, path("trajectories.jsonl"))
     run_stage("split", args, ["split.py", "--trajectories", path("trajectories.jsonl"), "--output", path("prompts.jsonl"),
                               *(["--tokenizer", args.model] if args.model else []), *seed])
-    # An interrupted training run continues from its last checkpoint; one killed before its
-    # first checkpoint has nothing to continue from and starts again.
-    resume = ["--resume"] if os.path.exists(path("train", "checkpoint")) else []
-    if not resume and not args.dry_run and not os.path.exists(path("done", "train")) and os.path.exists(path("train")):
-        shutil.rmtree(path("train"))
-    run_stage("train", args, ["train_bandit.py", *model, "--prompts", path("prompts.jsonl"), "--output-dir", path("train"),
-                              "--max-steps", str(args.steps), "--epochs", str(args.epochs), "--prompts-per-step", str(args.prompts_per_step),
-                              "--group-size", str(args.group_size), "--max-response-tokens", str(args.max_new_tokens),
-                              "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), "--save-every", "2", *seed, "--plot", *resume])
+    train_stage("train", args, path("prompts.jsonl"), path("train"))
     evaluation = ["--problems", "bundled-test", "--limit", str(args.eval_problems), "--n-samples", str(args.eval_samples),
                   "--turns", str(args.eval_turns), *tokens, *seed, "--k", "1"]
     run_stage("evaluate-base", args, ["evaluate.py", *model, *evaluation, "--label", "base",

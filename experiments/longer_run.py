@@ -24,14 +24,13 @@ a rerun continues where the last one stopped. Writes into --run-dir (default run
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from pipeline import run_stage  # noqa: E402
+from pipeline import add_run_arguments, collect_stage, run_stage, train_stage  # noqa: E402
 
 MODELS = ("base", "cobalt", "turn0")
 
@@ -43,20 +42,7 @@ def sorted_lines(file: str) -> list[str]:
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--run-dir", default="runs/longer", help="folder of every file the run writes")
-    p.add_argument("--dry-run", action="store_true", help="print the commands of every stage without running them")
-    p.add_argument("--model", default=None, help="starting model (default: the embedded SmolLM2-135M-Instruct)")
-    p.add_argument("--seed", type=int, default=0, help="seed of sampling, splitting and training")
-    p.add_argument("--train-problems", type=int, default=16, help="bundled-train problems collected on")
-    p.add_argument("--n-samples", type=int, default=4, help="trajectories per training problem")
-    p.add_argument("--turns", type=int, default=1, help="feedback turns, in collect and evaluate")
-    p.add_argument("--max-new-tokens", type=int, default=256, help="tokens per reply, everywhere")
-    p.add_argument("--steps", type=int, default=8, help="training steps of each trained model")
-    p.add_argument("--epochs", type=int, default=4, help="passes over the prompts at most (--steps stops first)")
-    p.add_argument("--prompts-per-step", type=int, default=4, help="prompts per training step")
-    p.add_argument("--group-size", type=int, default=4, help="G, completions per prompt")
-    p.add_argument("--lr", type=float, default=1e-5, help="learning rate")
-    p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term")
+    add_run_arguments(p, run_dir="runs/longer", train_problems=16, max_new_tokens=256, steps=8)
     p.add_argument("--test-problems", type=int, default=25, help="bundled-test problems evaluated (all 25)")
     p.add_argument("--test-samples", type=int, default=1, help="trajectories per bundled-test problem")
     p.add_argument("--humaneval-problems", type=int, default=30, help="HumanEval problems evaluated (the first N)")
@@ -74,9 +60,7 @@ def main(argv=None) -> None:
     tokens, seed = ["--max-new-tokens", str(args.max_new_tokens)], ["--seed", str(args.seed)]
     start = time.time()
 
-    run_stage("collect", args, ["collect.py", *model, "--problems", "bundled-train", "--limit", str(args.train_problems),
-                                "--n-samples", str(args.n_samples), "--turns", str(args.turns), *tokens, *seed,
-                                "--output", path("trajectories.jsonl")])
+    collect_stage(args, path("trajectories.jsonl"))
     tokenizer = ["--tokenizer", args.model] if args.model else []
     for name, cuts in (("cobalt", []), ("turn0", ["--max-turn", "0"])):
         run_stage(f"split-{name}", args, ["split.py", "--trajectories", path("trajectories.jsonl"), *cuts, *tokenizer,
@@ -86,15 +70,7 @@ def main(argv=None) -> None:
         print("longer_run: no trajectory gives a prompt past turn 0 (none reaches 1.0 after a failure), so Cobalt's "
               "prompts are the turn-0 prompts and one training serves as both: turn0 = cobalt")
     for name in ("cobalt",) if same_prompts else ("cobalt", "turn0"):
-        out = path(f"train-{name}")
-        resume = ["--resume"] if os.path.exists(os.path.join(out, "checkpoint")) else []
-        if not resume and not args.dry_run and not os.path.exists(path("done", f"train-{name}")) and os.path.exists(out):
-            shutil.rmtree(out)  # killed before its first checkpoint: nothing to continue from
-        run_stage(f"train-{name}", args, [
-            "train_bandit.py", *model, "--prompts", path(f"prompts-{name}.jsonl"), "--output-dir", out,
-            "--max-steps", str(args.steps), "--epochs", str(args.epochs), "--prompts-per-step", str(args.prompts_per_step),
-            "--group-size", str(args.group_size), "--max-response-tokens", str(args.max_new_tokens),
-            "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), "--save-every", "2", *seed, "--plot", *resume])
+        train_stage(f"train-{name}", args, path(f"prompts-{name}.jsonl"), path(f"train-{name}"))
 
     models = {"base": model, "cobalt": ["--model", path("train-cobalt", "final")],
               "turn0": ["--model", path("train-turn0", "final")]}
@@ -105,7 +81,7 @@ def main(argv=None) -> None:
         for label in labels:
             run_stage(f"evaluate-{problems}-{label}", args, [
                 "evaluate.py", *models[label], "--problems", problems, "--limit", str(limit), "--n-samples", str(samples),
-                "--turns", str(args.turns), *tokens, *seed, "--k", "1", "--label", label,
+                "--turns", str(args.turns), *tokens, "--seed", str(args.seed), "--k", "1", "--label", label,
                 "--output", path("eval", problems, f"{label}.jsonl")])
     for problems in sets:  # cheap, and always shown
         if args.dry_run:
