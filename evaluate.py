@@ -50,8 +50,9 @@ import time
 import numpy as np
 import torch
 
-from collect import (add_rollout_arguments, answer_text, extract_code, load_policy, load_problem_set,
-                     rollout_options, totals_line, write_trajectories)
+from collect import (add_rollout_arguments, answer_text, extract_code, load_problem_set, rollout_options, totals_line,
+                     write_trajectories)
+from policy import load_policy
 from problems import BadInputError, read_jsonl
 
 

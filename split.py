@@ -214,7 +214,7 @@ def load_tokenizer(name: str | None):
     """The tokenizer (and chat template) of a model folder, a .gguf file, or None for the embedded SmolLM2."""
     from transformers import AutoTokenizer
 
-    from collect import embedded_model_path
+    from policy import embedded_model_path
 
     path, gguf_file = name or embedded_model_path(), None
     if path.endswith(".gguf"):

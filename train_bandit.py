@@ -20,7 +20,7 @@ Writes: OUTPUT_DIR/metrics.jsonl, one record per step, appended as the step ends
           (step 0 = before training);
         OUTPUT_DIR/checkpoint/ every --save-every steps: the model and tokenizer (save_pretrained) and
           trainer_state.pt (step, optimizer, RNG states, data order) that --resume continues exactly;
-        OUTPUT_DIR/final/: the trained model and tokenizer, loadable by collect.load_policy, evaluate.py
+        OUTPUT_DIR/final/: the trained model and tokenizer, loadable by policy.load_policy, evaluate.py
           and transformers; OUTPUT_DIR/curves.png with --plot.
 
 Command (the paper's settings are the defaults; a CPU run wants far smaller ones):
@@ -42,7 +42,7 @@ import torch
 from tqdm import tqdm
 
 import sandbox
-from collect import bfloat16_is_native, load_policy
+from policy import bfloat16_is_native, load_policy
 from problems import BadInputError, read_jsonl
 from reward import reply_code, reward, validation_reward
 

@@ -11,7 +11,7 @@ On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
      was busy in total (what a loop without overlap would wait). A small model with a short
      token budget rarely closes a code block, so every reply gets the problem's reference
      program (data/problem_defs.py) appended: every program then runs all its tests.
-  3. where bfloat16 is native (collect.bfloat16_is_native: a GPU, a CPU with AVX512-BF16 or AMX),
+  3. where bfloat16 is native (policy.bfloat16_is_native: a GPU, a CPU with AVX512-BF16 or AMX),
      batch tokens/s of the model loaded in bfloat16 (the default there) against float32,
      alternating for `--rounds` rounds.
 All figures are ratios within one run, so a busy machine affects numerator and denominator alike.
@@ -28,6 +28,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "data")]
 import collect  # noqa: E402
+from policy import load_policy  # noqa: E402
 import sandbox  # noqa: E402
 from problem_defs import PROBLEMS  # noqa: E402
 from problems import load_problems  # noqa: E402
@@ -69,7 +70,7 @@ def main():
 
     torch.manual_seed(0)
     start = time.perf_counter()
-    policy = collect.load_policy()
+    policy = load_policy()
     print(f"embedded model loaded in {time.perf_counter() - start:.0f} s ({policy.model.dtype}); "
           f"{torch.get_num_threads()} torch threads")
     problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
@@ -108,7 +109,7 @@ def main():
           f"({stats.sandbox_wait_s / wall:.1%}, goal < 10%)")
 
     if policy.model.dtype == torch.bfloat16:
-        fp32 = collect.load_policy(dtype="float32")
+        fp32 = load_policy(dtype="float32")
         seconds = {"bfloat16": [0.0, 0], "float32": [0.0, 0]}
         for _ in range(args.rounds):
             for name, p in (("bfloat16", policy), ("float32", fp32)):

@@ -4,6 +4,7 @@ import json
 import pytest
 
 import collect
+from policy import load_policy
 from problems import BadInputError
 from scripted import FakeSandbox, ScriptedPolicy, make_problem, reply
 
@@ -140,7 +141,7 @@ def test_resume_after_a_kill_redoes_only_the_torn_problem(tmp_path):
 
 def test_a_real_model_generates_through_the_engine(tmp_path):
     from tiny_model import build_tiny_model
-    policy = collect.load_policy(build_tiny_model(str(tmp_path / "tiny")))
+    policy = load_policy(build_tiny_model(str(tmp_path / "tiny")))
     (record,) = collect.rollout(policy, [ADD], n_samples=3, turns=1, run_batch=FakeSandbox(), temperature=1.0,
                                 top_p=1.0, max_new_tokens=5, micro_batch=2)
     assert [len(replies) for replies in record["raw_responses"]] == [3, 3]

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import train_bandit as tb
-from collect import load_policy
+from policy import load_policy
 from tiny_model import build_tiny_model
 
 WORDS = ["add", "sum", "plus", "total", "add up", "sum up", "together", "a+b"]

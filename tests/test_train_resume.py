@@ -8,7 +8,7 @@ import torch
 from transformers import AutoModelForCausalLM
 
 import train_bandit as tb
-from collect import load_policy
+from policy import load_policy
 from test_train_learning import one_thread, toy_prompts, warm_up  # noqa: F401 (fixture)
 from tiny_model import build_tiny_model
 

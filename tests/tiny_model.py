@@ -1,7 +1,7 @@
 """A tiny causal LM built locally for tests: nothing is downloaded.
 
 `build_tiny_model(path)` writes a folder that `transformers.AutoModelForCausalLM`,
-`AutoTokenizer` and `collect.load_policy` load like any Hugging Face model:
+`AutoTokenizer` and `policy.load_policy` load like any Hugging Face model:
 
 - a character-level tokenizer (printable ASCII, newline, tab) with the ChatML
   special tokens `<|im_start|>` / `<|im_end|>` and a ChatML chat template, the

