@@ -44,7 +44,6 @@ import atexit
 import functools
 import json
 import marshal
-import math
 import os
 import select
 import shutil
@@ -56,11 +55,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from judge import COMPARISONS, cut, judge
+
 BWRAP = shutil.which("bwrap")
 CHILD_SOURCE = Path(__file__).with_name("sandbox_child.py").read_text()
-COMPARISONS = ("exact", "tolerant")
 OUTPUT_LIMIT = 1 << 20  # bytes of stdout a program may write per test
-FIELD_CHARS = 400  # each feedback field is cut to this many characters
 TMP_BYTES = 64 << 20  # size of the sandbox's writable /tmp
 MAX_PROCESSES = 32  # processes and threads in the sandbox, its own two included (see sandbox_child.py)
 SANDBOX_UID = 65534  # nobody: the uid bubblewrap runs as when we are root
@@ -72,7 +71,6 @@ MESSAGE_LIMIT = 8 * OUTPUT_LIMIT + (1 << 20)  # longest report line accepted fro
 STATUSES = ("ok", "error", "timeout", "output_limit")
 PROGRAMS_PER_SANDBOX = 64  # programs one sandbox runs before it is replaced
 MAX_IDLE = max(4, os.cpu_count() or 1)  # warm sandboxes kept between calls
-REL_TOL, ABS_TOL = 1e-5, 1e-9  # float tolerance of compare="tolerant"
 
 
 class SandboxError(RuntimeError):
@@ -338,79 +336,6 @@ def _run(code, inputs, fn_name, timeout, memory_mb, isolated):
     return results
 
 
-def outputs_match(output, expected, compare="exact"):
-    """exact: the whole outputs equal after .strip() (the paper's rule). tolerant: line by line,
-    trailing whitespace ignored, tokens equal or both numbers within rel 1e-5 / abs 1e-9."""
-    if compare == "exact":
-        return output.strip() == expected.strip()
-    got, want = output.strip().splitlines(), expected.strip().splitlines()
-    return len(got) == len(want) and all(_lines_match(g.rstrip(), w.rstrip()) for g, w in zip(got, want))
-
-
-def _lines_match(got, want):
-    if got == want:
-        return True
-    a, b = got.split(), want.split()
-    return len(a) == len(b) and all(x == y or _numbers_close(x, y) for x, y in zip(a, b))
-
-
-def _numbers_close(x, y):
-    if x.lstrip("+-").isdigit() and y.lstrip("+-").isdigit():
-        return False  # two different integers: no tolerance
-    try:
-        return math.isclose(float(x), float(y), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-    except ValueError:
-        return False
-
-
-def _json_match(got, want, tolerant):
-    """Equality of JSON values; true/false are not numbers, numbers compare by value."""
-    if isinstance(got, bool) or isinstance(want, bool):
-        return got is want
-    if isinstance(got, (int, float)) and isinstance(want, (int, float)):
-        return got == want or (tolerant and not (isinstance(got, int) and isinstance(want, int))
-                               and math.isclose(got, want, rel_tol=REL_TOL, abs_tol=ABS_TOL))
-    if isinstance(got, list) and isinstance(want, list):
-        return len(got) == len(want) and all(_json_match(g, w, tolerant) for g, w in zip(got, want))
-    if isinstance(got, dict) and isinstance(want, dict):
-        return got.keys() == want.keys() and all(_json_match(got[k], want[k], tolerant) for k in got)
-    return type(got) is type(want) and got == want
-
-
-def _cut(text, limit=FIELD_CHARS):
-    """At most `limit` characters: head ... tail."""
-    if len(text) <= limit:
-        return text
-    head = (limit - 5 + 1) // 2
-    return text[:head] + " ... " + text[len(text) - (limit - 5 - head):]
-
-
-def _field(text):
-    """A feedback field: without its final newline, cut to FIELD_CHARS."""
-    return _cut(text.rstrip("\r\n"))
-
-
-def judge(report, test_input, expected, *, fn_name=None, compare="exact", timeout=4.0):
-    """(passing, feedback) of one test from its run_program report."""
-    output = report["result"] if fn_name else report["stdout"]
-    if report["status"] == "ok":
-        if fn_name:
-            try:
-                passing = _json_match(json.loads(output), json.loads(expected), compare == "tolerant")
-            except (TypeError, ValueError):
-                passing = isinstance(output, str) and output.strip() == expected.strip()
-        else:
-            passing = outputs_match(output, expected, compare)
-        if passing:
-            return True, ""
-        middle = "Program's Output:\n" + _field(output or "")
-    elif report["status"] == "timeout":
-        middle = f"Time limit exceeded ({timeout:g} s)"
-    else:
-        middle = "Error:\n" + _field(report["error"])
-    return False, f"Input:\n{_field(test_input)}\n{middle}\nExpected Output:\n{_field(expected)}"
-
-
 def parse_test_cases(test_cases):
     """{"inputs": [str], "outputs": [str], optional "fn_name": str} from a dict or its JSON string."""
     if isinstance(test_cases, str):
@@ -492,7 +417,7 @@ def main(argv=None):
             detail = ""
         elif report["status"] == "ok":
             got = report["result"] if tests.get("fn_name") else report["stdout"]
-            detail = f"got {_cut(got.strip(), 40)!r}, expected {_cut(expected.strip(), 40)!r}"
+            detail = f"got {cut(got.strip(), 40)!r}, expected {cut(expected.strip(), 40)!r}"
         else:
             detail = report["error"].strip().splitlines()[-1][:100] if report["error"].strip() else ""
         print(f"{i:>4}  {verdict:<12} {report['seconds']:>7.3f}  {detail}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import judge
 import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,28 +93,28 @@ def test_every_feedback_field_is_cut_to_400_characters_head_and_tail():
     assert result["feedback"][0] == (f"Input:\n{long_input[:198]} ... {long_input[-197:]}\n"
                                      f"Program's Output:\n{output[:198]} ... {output[-197:]}\n"
                                      f"Expected Output:\n{long_input[:198]} ... {long_input[-197:]}")
-    assert sandbox._cut("x" * 1000) == "x" * 198 + " ... " + "x" * 197
-    assert len(sandbox._cut("y" * 401)) == 400 and sandbox._cut("z" * 400) == "z" * 400
+    assert judge.cut("x" * 1000) == "x" * 198 + " ... " + "x" * 197
+    assert len(judge.cut("y" * 401)) == 400 and judge.cut("z" * 400) == "z" * 400
 
 
 def test_exact_comparison_is_the_whole_output_stripped():
-    assert sandbox.outputs_match("1 2 \n", "1 2")
-    assert sandbox.outputs_match("\n 3\n\n", "3")
-    assert not sandbox.outputs_match("1 2 \n3\n", "1 2\n3")  # inner trailing space
-    assert not sandbox.outputs_match("1\r\n2\r\n", "1\n2\n")  # inner CR
-    assert not sandbox.outputs_match("0.3333333", "0.3333333333")
+    assert judge.outputs_match("1 2 \n", "1 2")
+    assert judge.outputs_match("\n 3\n\n", "3")
+    assert not judge.outputs_match("1 2 \n3\n", "1 2\n3")  # inner trailing space
+    assert not judge.outputs_match("1\r\n2\r\n", "1\n2\n")  # inner CR
+    assert not judge.outputs_match("0.3333333", "0.3333333333")
 
 
 def test_tolerant_comparison_rule():
-    assert sandbox.outputs_match("1 2 \n3\n", "1 2\n3", "tolerant")
-    assert sandbox.outputs_match("1\r\n2\r\n", "1\n2\n", "tolerant")
-    assert sandbox.outputs_match("0.3333333", "0.3333333333", "tolerant")  # relative 1e-5
-    assert sandbox.outputs_match("1e-12", "0", "tolerant")  # absolute 1e-9
-    assert sandbox.outputs_match("2.0", "2", "tolerant")
-    assert not sandbox.outputs_match("0.334", "0.333", "tolerant")
-    assert not sandbox.outputs_match("100000000000000000001", "100000000000000000000", "tolerant")  # integers exact
-    assert not sandbox.outputs_match("1 2\n3", "1 2 3", "tolerant")  # lines still matter
-    assert not sandbox.outputs_match("yes", "YES", "tolerant")
+    assert judge.outputs_match("1 2 \n3\n", "1 2\n3", "tolerant")
+    assert judge.outputs_match("1\r\n2\r\n", "1\n2\n", "tolerant")
+    assert judge.outputs_match("0.3333333", "0.3333333333", "tolerant")  # relative 1e-5
+    assert judge.outputs_match("1e-12", "0", "tolerant")  # absolute 1e-9
+    assert judge.outputs_match("2.0", "2", "tolerant")
+    assert not judge.outputs_match("0.334", "0.333", "tolerant")
+    assert not judge.outputs_match("100000000000000000001", "100000000000000000000", "tolerant")  # integers exact
+    assert not judge.outputs_match("1 2\n3", "1 2 3", "tolerant")  # lines still matter
+    assert not judge.outputs_match("yes", "YES", "tolerant")
 
 
 def test_comparison_option_reaches_run_tests():
