@@ -4,8 +4,9 @@
     python experiments/seed_spread.py runs/seed0 runs/seed1 runs/seed2
 
 Reads RUN/eval/base.summary.json and RUN/eval/cobalt.summary.json of each run folder (and
-RUN/train/metrics.jsonl for the training reward); prints one row per seed and turn, then the
-mean, standard deviation (n - 1) and range over seeds of each column.
+RUN/train/metrics.jsonl for the training reward); prints one row per seed and turn (Pass@1,
+and the mean share of hidden tests passed, which moves before Pass@1 does), then the mean,
+standard deviation (n - 1) and range over seeds of each.
 """
 import argparse
 import json
@@ -29,20 +30,25 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     runs = {run: load(run) for run in args.runs}
     turns = min(s["turns"] for r in runs.values() for s in r["summaries"].values())
-    print(f"{'run':>16} {'turn':>5} {'base %':>8} {'cobalt %':>9} {'difference':>11}   training reward per step")
-    columns: dict[int, list[tuple[float, float]]] = {t: [] for t in range(turns)}
+    metrics = {"Pass@1": "pass_at_1", "hidden tests": "hidden_pass_rate"}
+    print(f"{'run':>10} {'turn':>5}" + "".join(f"{m + ' ' + k:>20}" for m in metrics for k in ("base", "cobalt"))
+          + "   training reward per step")
+    columns = {(m, t): [] for m in metrics for t in range(turns)}  # (base %, cobalt %) per seed
     for run, r in runs.items():
         for t in range(turns):
-            base, cobalt = (100 * r["summaries"][k]["pass_at_1"][t] for k in ("base", "cobalt"))
-            columns[t].append((base, cobalt))
+            row = ""
+            for m, key in metrics.items():
+                base, cobalt = (100 * r["summaries"][k][key][t] for k in ("base", "cobalt"))
+                columns[m, t].append((base, cobalt))
+                row += f"{base:20.1f}{cobalt:20.1f}"
             rewards = " ".join(f"{x:+.2f}" for x in r["rewards"]) if t == 0 else ""
-            print(f"{os.path.basename(run.rstrip('/')):>16} {t:>5} {base:8.1f} {cobalt:9.1f} {cobalt - base:+11.1f}   {rewards}")
-    for t in range(turns):
-        for name, pick in (("base", 0), ("cobalt", 1), ("difference", None)):
-            values = [c[1] - c[0] if pick is None else c[pick] for c in columns[t]]
+            print(f"{os.path.basename(run.rstrip('/')):>10} {t:>5}{row}   {rewards}")
+    for (m, t), pairs in columns.items():
+        for name, pick in (("base", 0), ("cobalt", 1), ("cobalt - base", None)):
+            values = [c[1] - c[0] if pick is None else c[pick] for c in pairs]
             sd = statistics.stdev(values) if len(values) > 1 else 0.0
-            print(f"turn {t} {name:>10}: mean {statistics.mean(values):+.1f}, sd {sd:.1f}, "
-                  f"range {min(values):+.1f} .. {max(values):+.1f} over {len(values)} seeds")
+            print(f"turn {t} {m:>12} {name:>13}: mean {statistics.mean(values):+5.1f}, sd {sd:4.1f}, "
+                  f"range {min(values):+5.1f} .. {max(values):+5.1f} over {len(values)} seeds")
 
 
 if __name__ == "__main__":
