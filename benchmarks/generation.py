@@ -59,6 +59,18 @@ def timed_generation(policy, prompts, *, micro_batch, max_new_tokens):
     return time.perf_counter() - start, sum(len(c) for c in completions)
 
 
+def alternating_rates(rounds, runs):
+    """{name: (tokens/s, tokens)} of each run in `runs` ({name: function(round) -> (seconds, tokens)}),
+    the runs alternating for `rounds` rounds so that a change in the machine's load hits all alike."""
+    totals = {name: [0.0, 0] for name in runs}
+    for r in range(rounds):
+        for name, run in runs.items():
+            seconds, tokens = run(r)
+            totals[name][0] += seconds
+            totals[name][1] += tokens
+    return {name: (tokens / seconds, tokens) for name, (seconds, tokens) in totals.items()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-new-tokens", type=int, default=64, help="tokens per reply")
@@ -76,16 +88,16 @@ def main():
     problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
     prompts = [policy.encode(collect.build_prompt(p)) for p in problems[:args.batch]]
 
-    alone, batched = [0.0, 0], [0.0, 0]  # seconds, tokens
-    for r in range(args.rounds):
-        for totals, batch, micro_batch in ((alone, prompts[r % len(prompts):][:1], 1), (batched, prompts, args.batch)):
-            seconds, tokens = timed_generation(policy, batch, micro_batch=micro_batch,
-                                               max_new_tokens=args.max_new_tokens)
-            totals[0] += seconds
-            totals[1] += tokens
-    one, many = alone[1] / alone[0], batched[1] / batched[0]
-    print(f"one at a time: {one:.1f} tok/s ({alone[1]} tokens); batch {args.batch}: {many:.1f} tok/s "
-          f"({batched[1]} tokens); ratio {many / one:.1f}x (goal >= 4x)")
+    def batch_of(model):
+        return lambda r: timed_generation(model, prompts, micro_batch=args.batch, max_new_tokens=args.max_new_tokens)
+
+    rates = alternating_rates(args.rounds, {
+        "alone": lambda r: timed_generation(policy, prompts[r % len(prompts):][:1], micro_batch=1,
+                                            max_new_tokens=args.max_new_tokens),
+        "batched": batch_of(policy)})
+    (one, one_tokens), (many, many_tokens) = rates["alone"], rates["batched"]
+    print(f"one at a time: {one:.1f} tok/s ({one_tokens} tokens); batch {args.batch}: {many:.1f} tok/s "
+          f"({many_tokens} tokens); ratio {many / one:.1f}x (goal >= 4x)")
 
     busy = [0.0]
 
@@ -109,16 +121,10 @@ def main():
           f"({stats.sandbox_wait_s / wall:.1%}, goal < 10%)")
 
     if policy.model.dtype == torch.bfloat16:
-        fp32 = load_policy(dtype="float32")
-        seconds = {"bfloat16": [0.0, 0], "float32": [0.0, 0]}
-        for _ in range(args.rounds):
-            for name, p in (("bfloat16", policy), ("float32", fp32)):
-                s, n = timed_generation(p, prompts, micro_batch=args.batch, max_new_tokens=args.max_new_tokens)
-                seconds[name][0] += s
-                seconds[name][1] += n
-        rate = {name: n / s for name, (s, n) in seconds.items()}
-        print(f"batch {args.batch}: bfloat16 {rate['bfloat16']:.1f} tok/s, float32 {rate['float32']:.1f} tok/s; "
-              f"ratio {rate['bfloat16'] / rate['float32']:.2f}x")
+        rates = alternating_rates(args.rounds, {"bfloat16": batch_of(policy),
+                                                "float32": batch_of(load_policy(dtype="float32"))})
+        bf16, fp32 = rates["bfloat16"][0], rates["float32"][0]
+        print(f"batch {args.batch}: bfloat16 {bf16:.1f} tok/s, float32 {fp32:.1f} tok/s; ratio {bf16 / fp32:.2f}x")
 
 
 if __name__ == "__main__":

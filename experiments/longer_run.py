@@ -81,7 +81,7 @@ def main(argv=None) -> None:
         for label in labels:
             run_stage(f"evaluate-{problems}-{label}", args, [
                 "evaluate.py", *models[label], "--problems", problems, "--limit", str(limit), "--n-samples", str(samples),
-                "--turns", str(args.turns), *tokens, "--seed", str(args.seed), "--k", "1", "--label", label,
+                "--turns", str(args.turns), *tokens, *seed, "--k", "1", "--label", label,
                 "--output", path("eval", problems, f"{label}.jsonl")])
     for problems in sets:  # cheap, and always shown
         if args.dry_run:
