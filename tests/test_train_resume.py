@@ -62,3 +62,17 @@ def test_skip_zero_variance_and_bad_prompts_exit_2(tmp_path, toy):
     result = subprocess.run([sys.executable, tb.__file__, "--model", model, "--prompts", str(bad), "--output-dir",
                              str(tmp_path / "bad")], capture_output=True, text=True)
     assert result.returncode == 2 and f"{bad}, line 1, field 'test_cases': missing" in result.stdout + result.stderr
+
+
+def test_sampled_old_log_probs_train_like_recomputed_ones_in_float32(tmp_path, toy):
+    model, prompts = toy
+    runs = {}
+    for source in ("sampled", "recomputed"):
+        torch.manual_seed(0)
+        train(model, prompts, tmp_path / source, "--precision", "fp32", "--old-log-probs", source, "--max-steps", "3")
+        runs[source] = [json.loads(line) for line in (tmp_path / source / "metrics.jsonl").read_text().splitlines()]
+    for a, b in zip(runs["sampled"], runs["recomputed"], strict=True):
+        assert a.get("charts/reward_mean") == b.get("charts/reward_mean")
+        for key in ("losses/policy_loss", "losses/approx_kl", "losses/clipfrac", "losses/kl"):
+            assert a.get(key) == pytest.approx(b.get(key), abs=1e-5)
+    assert any(r.get("losses/approx_kl", 0) > 1e-4 for r in runs["sampled"])  # the later mini-batches did move
