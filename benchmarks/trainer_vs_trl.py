@@ -5,15 +5,15 @@ prompts with the same group size G, completion length, reward (reward.reward on 
 sandbox's pass rate), clip range (0.2 / 0.4), KL weight (beta, k3 form in both), learning rate
 precision (--precision, float32 by default) and mini-batching: each step samples B prompts x G completions once, computes old log-probs,
 and makes 2 optimizer steps of B*G/2 completions in micro-batches. TRL runs with loss_type
-"grpo" on CPU. Each trainer runs in its own process, twice, alternating, and the figures are
-medians over steps after the first; the ratios (ours / TRL) are measured in the same run, so a
-busy machine slows both alike.
+"grpo" on CPU. Each trainer runs in its own process, --runs times, alternating; the figures are
+medians over steps after the first, and the time ratio is the median of the ratios of
+back-to-back runs, so a machine that slows down for a while slows both alike.
 
 Reads nothing; writes only a temporary folder. Prints a table and the ratios.
 
 Command:
     pip install -r benchmarks/requirements-trl.txt
-    python benchmarks/trainer_vs_trl.py [--steps 6 --group-size 8 --prompts-per-step 4 --max-new-tokens 64]
+    python benchmarks/trainer_vs_trl.py [--steps 10 --runs 4 --group-size 8 --prompts-per-step 4 --max-new-tokens 64]
 """
 import argparse
 import json
@@ -42,7 +42,7 @@ def run_ours(args, model: str, prompts: str, work: str) -> tuple[list[float], fl
                        "--micro-batch", str(args.micro_batch), "--gen-micro-batch", str(args.prompts_per_step * args.group_size),
                        "--max-response-tokens", str(args.max_new_tokens), "--kl-coef", str(args.beta), "--kl-type", "k3",
                        "--lr", "1e-6", "--max-steps", str(args.steps), "--epochs", str(args.steps), "--save-every", "1000000",
-                       "--precision", args.precision])
+                       "--precision", args.precision, "--old-log-probs", args.old_log_probs])
     with open(os.path.join(out, "metrics.jsonl")) as f:
         records = [json.loads(line) for line in f]
     completions = args.prompts_per_step * args.group_size
@@ -105,7 +105,8 @@ def child(args) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=6, help="training steps per run (one generation round each)")
+    p.add_argument("--steps", type=int, default=10, help="training steps per run (one generation round each)")
+    p.add_argument("--runs", type=int, default=4, help="runs of each trainer, alternating")
     p.add_argument("--group-size", type=int, default=8, help="G, completions per prompt")
     p.add_argument("--prompts-per-step", type=int, default=4, help="prompts per step")
     p.add_argument("--micro-batch", type=int, default=8, help="completions per forward/backward")
@@ -115,6 +116,8 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1, help="torch threads in each trainer process")
     p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                    help="both in float32, or both with bfloat16 autocast (ours --precision bf16, TRL bf16=True)")
+    p.add_argument("--old-log-probs", choices=["sampled", "recomputed"], default="sampled",
+                   help="ours only: the ratio's old log-probs recorded while sampling (the default) or recomputed as TRL does")
     p.add_argument("--child", choices=["ours", "trl"], help=argparse.SUPPRESS)
     p.add_argument("--work", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -128,7 +131,7 @@ def main() -> None:
         with open(os.path.join(work, "prompts.jsonl"), "w") as f:
             f.writelines(json.dumps(r) + "\n" for r in toy_prompts())
         results = {"ours": [], "trl": []}
-        for name in ["ours", "trl", "ours", "trl"]:
+        for name in ["ours", "trl"] * args.runs:
             command = [sys.executable, __file__, "--child", name, "--work", work] + sys.argv[1:]
             done = subprocess.run(command, capture_output=True, text=True)
             lines = [x for x in done.stdout.splitlines() if x.startswith("RESULT ")]
@@ -136,14 +139,18 @@ def main() -> None:
                 raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
             results[name].append(json.loads(lines[-1][7:]))
     step = {n: statistics.median([s for r in rs for s in r["step_s"][1:]]) for n, rs in results.items()}
+    pair_ratios = [statistics.median(o["step_s"][1:]) / statistics.median(t["step_s"][1:])
+                   for o, t in zip(results["ours"], results["trl"])]
     memory = {n: max(r["peak_rss_mb"] for r in rs) for n, rs in results.items()}
     length = {n: statistics.mean(r["completion_tokens"] for r in rs) for n, rs in results.items()}
     print(f"{args.prompts_per_step} prompts x G={args.group_size}, {args.max_new_tokens} new tokens, "
-          f"tiny Llama hidden {args.hidden}, {args.threads} thread(s), {args.precision}, {args.steps} steps x 2 runs each")
+          f"tiny Llama hidden {args.hidden}, {args.threads} thread(s), {args.precision}, {args.steps} steps x {args.runs} runs each")
     print(f"{'':8}{'s/step (median)':>18}{'peak RSS MB':>14}{'tokens/completion':>20}")
     for n in ("ours", "trl"):
         print(f"{n:8}{step[n]:>18.3f}{memory[n]:>14.0f}{length[n]:>20.1f}")
-    print(f"ratio ours/TRL: time per step {step['ours'] / step['trl']:.2f}x, peak memory {memory['ours'] / memory['trl']:.2f}x")
+    print("time ratio of each pair of runs: " + ", ".join(f"{r:.2f}" for r in pair_ratios))
+    print(f"ratio ours/TRL: time per step {statistics.median(pair_ratios):.2f}x (median over pairs), "
+          f"peak memory {memory['ours'] / memory['trl']:.2f}x")
 
 
 if __name__ == "__main__":
