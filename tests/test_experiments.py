@@ -37,3 +37,22 @@ def test_longer_run_dry_run_lists_every_stage_and_writes_nothing(tmp_path):
         f"evaluate-{s}-{m}" for s in ("bundled-test", "humaneval") for m in ("base", "cobalt", "turn0")]
     assert "--max-turn 0" in out.split("== split-turn0:")[1].splitlines()[0]
     assert not run.exists()
+
+
+def test_old_log_probs_table_on_a_tiny_model(tmp_path):
+    from tiny_model import build_tiny_model
+    model = build_tiny_model(str(tmp_path / "tiny"))
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "experiments", "old_log_probs.py"), "--model", model,
+                          "--device", "cpu", "--problems", "2", "--samples", "2", "--max-new-tokens", "16"],
+                         capture_output=True, text=True, check=True).stdout
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split()[:1] in (["float32"], ["bfloat16"])}
+    assert float(rows["float32"][2]) < 1e-5 and int(rows["float32"][1]) > 0  # recorded == recomputed in float32
+    assert float(rows["bfloat16"][2]) > 0  # bfloat16 kernels of other shapes round differently
+
+
+def test_train_memory_runs_one_update_of_a_tiny_shape():
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import train_memory
+    result = train_memory.main(["--shape", "tiny", "--device", "cpu", "--prompt-tokens", "16", "--response-tokens", "32",
+                                "--group-size", "4", "--micro-batch", "4", "--precision", "fp32"])
+    assert result["params"] > 0 and result["grad_norm"] > 0 and result["peak"] > 0
