@@ -93,12 +93,48 @@ def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, cl
     return loss, stats
 
 
+class TokenLogProbs(torch.autograd.Function):
+    """log_softmax(logits / T)[target] at every position, computed in float32 a chunk of rows at a time.
+
+    The plain `logits.float().log_softmax(-1).gather(...)` keeps a float32 copy of the [B, C, V]
+    logits for the backward pass and builds float32 gradients of the same size: about 16 bytes
+    a vocabulary entry, the largest share of a GPU update's memory (benchmarks/train_memory.py).
+    Here the forward keeps only the logits, in their own dtype, and the [B, C] log-sum-exp, and
+    the backward writes the gradient, (one_hot(target) - softmax(logits / T)) / T, chunk by chunk
+    into a tensor of the logits' dtype. The arithmetic is float32 throughout, as before.
+    """
+    CHUNK_ENTRIES = 2 ** 24  # float32 temporaries of about 64 MB at a time
+
+    @staticmethod
+    def forward(ctx, logits, targets, temperature):
+        flat, index = logits.view(-1, logits.shape[-1]), targets.reshape(-1, 1)
+        rows = max(1, TokenLogProbs.CHUNK_ENTRIES // flat.shape[1])
+        lse = torch.cat([torch.logsumexp(flat[s:s + rows].float() / temperature, dim=-1) for s in range(0, len(flat), rows)])
+        picked = flat.gather(1, index).squeeze(1).float() / temperature
+        ctx.save_for_backward(logits, targets, lse)
+        ctx.temperature, ctx.rows = temperature, rows
+        return (picked - lse).view(targets.shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        logits, targets, lse = ctx.saved_tensors
+        flat, index, g = logits.view(-1, logits.shape[-1]), targets.reshape(-1, 1), grad_out.reshape(-1, 1).float()
+        grad = torch.empty_like(flat)
+        for s in range(0, len(flat), ctx.rows):
+            e = s + ctx.rows
+            chunk = torch.exp(flat[s:e].float() / ctx.temperature - lse[s:e, None]) * -g[s:e]  # -softmax * g
+            chunk.scatter_add_(1, index[s:e], g[s:e])  # + one_hot * g
+            grad[s:e] = chunk / ctx.temperature
+        return grad.view_as(logits), None, None
+
+
 def completion_log_probs(model, prompts: list[list[int]], completions: list[list[int]], pad_id: int,
                          temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probs [B, C] of each completion token given its prompt, and the mask [B, C].
 
     Rows are laid out as left-padded prompt + right-padded completion, so every completion starts
-    at the same column and only the last C+1 positions' logits are computed.
+    at the same column and only the logits of the C positions that predict a completion token
+    (P - 1 .. P + C - 2) are computed.
     """
     P, C = max(map(len, prompts)), max(map(len, completions))
     ids = torch.full((len(prompts), P + C), pad_id, dtype=torch.long)
@@ -108,11 +144,9 @@ def completion_log_probs(model, prompts: list[list[int]], completions: list[list
         attention[i, P - len(p): P + len(c)] = 1
     ids, attention = ids.to(model.device), attention.to(model.device)
     positions = (attention.cumsum(1) - 1).clamp(min=0)
-    logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, logits_to_keep=C + 1).logits
-    logits = logits[:, :-1].float() / temperature
-    targets = ids[:, P:]
-    log_probs = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(logits, dim=-1)
-    return log_probs, attention[:, P:].float()
+    predicting = torch.arange(P - 1, P + C - 1, device=model.device)
+    logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, logits_to_keep=predicting).logits
+    return TokenLogProbs.apply(logits, ids[:, P:], temperature), attention[:, P:].float()
 
 
 # ================================================================ sampling, scoring, updating
