@@ -8,8 +8,10 @@ full length, the worst case), 2 mini-batches of micro-batches of --micro-batch, 
 train_bandit's --precision (bfloat16 autocast on a GPU). Prints the peak memory (on a GPU
 torch.cuda.max_memory_allocated, on a CPU the peak RSS) beside the estimate the README gives:
 20 bytes a parameter (weights, gradients, two AdamW moments, the reference model) plus the
-logits of a micro-batch, 10 bytes per response token and vocabulary entry. Activations are
-what the estimate leaves out, so the last column is the measured peak over the estimate.
+logits of a micro-batch and their gradient (train_bandit.TokenLogProbs keeps nothing else of
+that size): 2 x 2 bytes per response token and vocabulary entry under bfloat16 autocast,
+2 x 4 in float32. Activations are what the estimate leaves out, so the last column is the
+measured peak over the estimate.
 
     python benchmarks/train_memory.py --shape qwen2.5-1.5b --micro-batch 2 --gradient-checkpointing
     python benchmarks/train_memory.py --shape tiny --device cpu      (seconds; what the tests run)
@@ -96,12 +98,13 @@ def main(argv=None) -> dict:
     seconds = time.perf_counter() - start
 
     static = 20 * params
-    logits = 10 * args.micro_batch * (args.response_tokens + 1) * vocab
+    bf16 = train_bandit.uses_bf16(torch.device(device), args.precision)
+    logits = 2 * (2 if bf16 else 4) * args.micro_batch * args.response_tokens * vocab
     peak = peak_bytes(device)
     print(f"{args.shape}: {params / 1e6:.1f} M parameters, vocabulary {vocab}; {n} completions of "
           f"{args.prompt_tokens} + {args.response_tokens} tokens, micro-batch {args.micro_batch}, "
           f"gradient checkpointing {'on' if args.gradient_checkpointing else 'off'}, "
-          f"{'bf16 autocast' if train_bandit.uses_bf16(torch.device(device), args.precision) else 'fp32'}, "
+          f"{'bf16 autocast' if bf16 else 'fp32'}, "
           f"old log-probs {trainer.old_log_probs}, {device}")
     print(f"{'estimate: 20 B/param':>22}{'+ logits':>10}{'= estimate':>12}{'measured peak':>15}{'peak/estimate':>15}{'update s':>10}")
     print(f"{static / GIB:>20.2f} G{logits / GIB:>8.2f} G{(static + logits) / GIB:>10.2f} G{peak / GIB:>13.2f} G"
