@@ -107,7 +107,7 @@ class TokenLogProbs(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, logits, targets, temperature):
-        flat, index = logits.view(-1, logits.shape[-1]), targets.reshape(-1, 1)
+        flat, index = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1, 1)
         rows = max(1, TokenLogProbs.CHUNK_ENTRIES // flat.shape[1])
         lse = torch.cat([torch.logsumexp(flat[s:s + rows].float() / temperature, dim=-1) for s in range(0, len(flat), rows)])
         picked = flat.gather(1, index).squeeze(1).float() / temperature
@@ -118,7 +118,7 @@ class TokenLogProbs(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         logits, targets, lse = ctx.saved_tensors
-        flat, index, g = logits.view(-1, logits.shape[-1]), targets.reshape(-1, 1), grad_out.reshape(-1, 1).float()
+        flat, index, g = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1, 1), grad_out.reshape(-1, 1).float()
         grad = torch.empty_like(flat)
         for s in range(0, len(flat), ctx.rows):
             e = s + ctx.rows
