@@ -76,7 +76,7 @@ def main(argv=None) -> dict:
     vocab = model.config.vocab_size
     trainer = train_bandit.parse_args(["--prompts", "-", "--output-dir", "-", "--micro-batch", str(args.micro_batch),
                                        "--group-size", str(args.group_size), "--precision", args.precision])
-    trainer.old_log_probs = train_bandit.old_log_probs_source("auto", torch.device(device), args.precision)
+    trainer.old_log_probs = train_bandit.old_log_probs_source(trainer.old_log_probs, torch.device(device), args.precision)
     optimizer = torch.optim.AdamW(model.parameters(), lr=trainer.lr, weight_decay=trainer.weight_decay)
     policy = SimpleNamespace(model=model, tokenizer=SimpleNamespace(pad_token_id=0), device=torch.device(device))
 

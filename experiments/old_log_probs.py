@@ -22,12 +22,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from collect import build_prompt  # noqa: E402
 from policy import load_policy  # noqa: E402
 from problems import load_problems  # noqa: E402
-from train_bandit import completion_log_probs, padded  # noqa: E402
+from train_bandit import amp, completion_log_probs, padded  # noqa: E402
 
 
 def agreement(policy, prompts, *, bf16: bool, max_new_tokens: int, seed: int) -> dict:
     torch.manual_seed(seed)
-    with torch.autocast(policy.device.type, dtype=torch.bfloat16, enabled=bf16):
+    with amp(policy.device, "bf16" if bf16 else "fp32"):
         completions, sampled = policy.generate_tokens(prompts, temperature=1.0, max_new_tokens=max_new_tokens,
                                                       micro_batch=len(prompts), log_probs=True)
         with torch.inference_mode():
