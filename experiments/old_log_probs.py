@@ -19,7 +19,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from collect import build_prompt  # noqa: E402
+from conversation import build_prompt  # noqa: E402
 from policy import load_policy  # noqa: E402
 from problems import load_problems  # noqa: E402
 from train_bandit import amp, completion_log_probs, padded  # noqa: E402
