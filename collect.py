@@ -32,7 +32,6 @@ Run:
   trajectory, temperature 0.6, top-p 0.95, 512 new tokens a reply; the paper uses 6144)
 """
 import argparse
-import concurrent.futures
 import json
 import os
 import sys
@@ -47,6 +46,7 @@ import sandbox
 from conversation import build_prompt, feedback_message, history_text, pass_rate, reply_code
 from policy import load_policy
 from problems import BadInputError, load_problems, parse_test_cases
+from speedups import overlapped_turns
 
 # ---------------------------------------------------------------------------------------------
 # The rollout engine: n trajectories per problem, advanced turn by turn in lockstep.
@@ -134,56 +134,56 @@ class Chunk:
 def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2, temperature: float = 0.6,
             top_p: float = 0.95, max_new_tokens: int = 512, micro_batch: int = 16, thinking: bool = False,
             chunk_problems: int = 4, run_batch=None, sandbox_options: dict | None = None,
-            stats: RolloutStats | None = None, progress: bool = False) -> Iterator[dict]:
+            stats: RolloutStats | None = None, progress: bool = False, overlap: bool = True) -> Iterator[dict]:
     """Yield one trajectory record per problem (the module docstring gives the schema).
 
     `policy` needs `.generate(conversations, temperature=, top_p=, max_new_tokens=, micro_batch=)`
     returning one reply per conversation. `run_batch(jobs, **sandbox_options)` runs
     (code, test_cases) jobs and returns run_tests results in order (default: sandbox.run_tests_batch).
-
-    Overlap: problems go in chunks of `chunk_problems`, and two chunks are in flight at once.
-    While chunk A's programs run in the sandbox (a background thread), chunk B generates its
-    next turn; then they swap. Generation waits on the sandbox only when the sandbox is slower
-    than generation, or at the very end when a single chunk is left.
+    Problems go in chunks of `chunk_problems`, whose trajectories advance turn by turn together.
+    overlap=False is the plain loop below; overlap=True (the default) gives the same records, but
+    generates one chunk's next turn while another chunk's programs run (speedups.overlapped_turns).
     """
     run_batch = run_batch or sandbox.run_tests_batch
     stats = stats if stats is not None else RolloutStats()
     sampling = dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, micro_batch=micro_batch)
+    token_bar = tqdm(desc="generating", unit="tok", disable=not progress, leave=False, dynamic_ncols=True)
+
+    def generate(chunk: Chunk) -> list[str]:
+        """One reply per trajectory of the chunk, timed and counted."""
+        token_bar.set_postfix_str(f"turn {chunk.turn}/{turns}")
+        tokens_before, start = getattr(policy, "generated_tokens", 0), time.perf_counter()
+        replies = policy.generate(chunk.conversations(), **sampling)
+        stats.generate_s += time.perf_counter() - start
+        new_tokens = getattr(policy, "generated_tokens", 0) - tokens_before
+        stats.tokens, stats.programs = stats.tokens + new_tokens, stats.programs + len(replies)
+        token_bar.update(new_tokens)
+        return replies
+
+    def run(jobs: list[tuple[str, dict]]) -> list[dict]:
+        return run_batch(jobs, **(sandbox_options or {})) if jobs else []
+
     chunks = (Chunk(problems[i:i + chunk_problems], n_samples=n_samples, turns=turns, thinking=thinking)
               for i in range(0, len(problems), chunk_problems))
-    token_bar = tqdm(desc="generating", unit="tok", disable=not progress, leave=False, dynamic_ncols=True)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        ready, in_sandbox = next(chunks, None), None  # ready: can generate now; in_sandbox: (chunk, future)
-        while ready or in_sandbox:
-            submitted = None
-            if ready:
-                token_bar.set_postfix_str(f"turn {ready.turn}/{turns}")
-                tokens_before, start = getattr(policy, "generated_tokens", 0), time.perf_counter()
-                replies = policy.generate(ready.conversations(), **sampling)
-                stats.generate_s += time.perf_counter() - start
-                new_tokens = getattr(policy, "generated_tokens", 0) - tokens_before
-                stats.tokens += new_tokens
-                token_bar.update(new_tokens)
-                jobs = ready.add_replies(replies)
-                stats.programs += len(replies)
-                submitted = (ready, pool.submit(run_batch, jobs, **(sandbox_options or {})) if jobs else None)
-            ready = None
-            if in_sandbox:
-                chunk, future = in_sandbox
-                start = time.perf_counter()
-                chunk.add_results(future.result() if future else [])
-                stats.sandbox_wait_s += time.perf_counter() - start
-                if chunk.done:
-                    for record in chunk.records:
-                        stats.problems += 1
-                        yield record
-                    ready = next(chunks, None)
-                else:
-                    ready = chunk
-            elif submitted:  # the first turn of the first chunk: start the second chunk meanwhile
-                ready = next(chunks, None)
-            in_sandbox = submitted
+    if overlap:
+        finished = overlapped_turns(chunks, generate, run, stats)
+    else:
+        finished = plain_turns(chunks, generate, run)
+    for chunk in finished:
+        for record in chunk.records:
+            stats.problems += 1
+            yield record
     token_bar.close()
+
+
+def plain_turns(chunks, generate, run) -> Iterator[Chunk]:
+    """The multi-turn loop, one chunk of problems at a time, from turn 0 to turn T."""
+    for chunk in chunks:
+        while not chunk.done:
+            replies = generate(chunk)            # 1. every trajectory's model writes its next program
+            jobs = chunk.add_replies(replies)    # 2. the programs go to the sandbox: public tests and all tests
+            chunk.add_results(run(jobs))         # 3. scores, and the feedback message that starts the next turn
+        yield chunk
 
 
 # ---------------------------------------------------------------------------------------------

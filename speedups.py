@@ -10,7 +10,12 @@ and tests/test_speedups.py shows that they agree.
     bfloat16_is_native(device)             whether bfloat16 runs in hardware (the default dtype)
     amp(device, precision)                 bfloat16 autocast where bfloat16 is native
     old_log_probs_source(choice, ...)      which of the two old log-probs "auto" uses
+    overlapped_turns(chunks, ...)          collect.plain_turns, with generation and the sandbox
+                                             working at the same time
 """
+import concurrent.futures
+import time
+
 import torch
 from transformers import LogitsProcessor
 
@@ -129,3 +134,38 @@ def old_log_probs_source(choice: str, device, precision: str) -> str:
     if choice != "auto":
         return choice
     return "recomputed" if uses_bf16(device, precision) else "sampled"
+
+
+# ---------------------------------------------------------------- generation and sandbox at once
+
+
+def overlapped_turns(chunks, generate, run, stats):
+    """collect.plain_turns with two chunks in flight: the same chunks, finished in the same order.
+
+    While chunk A's programs run in the sandbox (a background thread), chunk B generates its
+    next turn; then they swap. Generation waits on the sandbox only when the sandbox is slower
+    than generation, or at the very end when a single chunk is left; `stats.sandbox_wait_s`
+    counts that wait.
+    """
+    chunks = iter(chunks)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        ready, in_sandbox = next(chunks, None), None  # ready: can generate now; in_sandbox: (chunk, future)
+        while ready or in_sandbox:
+            submitted = None
+            if ready:
+                jobs = ready.add_replies(generate(ready))
+                submitted = (ready, pool.submit(run, jobs))
+            ready = None
+            if in_sandbox:
+                chunk, future = in_sandbox
+                start = time.perf_counter()
+                chunk.add_results(future.result())
+                stats.sandbox_wait_s += time.perf_counter() - start
+                if chunk.done:
+                    yield chunk
+                    ready = next(chunks, None)
+                else:
+                    ready = chunk
+            elif submitted:  # the first turn of the first chunk: start the second chunk meanwhile
+                ready = next(chunks, None)
+            in_sandbox = submitted

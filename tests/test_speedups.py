@@ -68,3 +68,22 @@ def test_token_log_probs_in_chunks_equal_the_plain_formula_values_and_gradients(
     assert chunked.dtype == torch.float32 and chunked_grad.dtype == dtype
     assert torch.allclose(chunked, plain, atol=1e-5)
     assert torch.allclose(chunked_grad.float(), logits.grad.float(), atol=1e-5)
+
+
+def test_overlapped_turns_give_the_records_of_the_plain_loop():
+    import collect
+    from scripted import FakeSandbox, ScriptedPolicy, make_problem, reply
+    problems = [make_problem(f"p{i}", f"Problem {i}: add.", [("1 2", "3")], [("3 4", "7")]) for i in range(5)]
+    right, times3 = "str(sum(map(int, s.split())))", "str(int(s.split()[0]) * 3)"
+    script = {p["question"]: [[reply(right), reply(times3), reply(None)], [reply(times3)] * 3] for p in problems}
+
+    def records(overlap):
+        sandbox, stats = FakeSandbox(), collect.RolloutStats()
+        out = list(collect.rollout(ScriptedPolicy(script), problems, n_samples=2, turns=2, run_batch=sandbox,
+                                   chunk_problems=2, temperature=0.6, max_new_tokens=8, overlap=overlap, stats=stats))
+        return out, sandbox.batches, stats
+    plain, plain_batches, plain_stats = records(overlap=False)
+    overlapped, overlapped_batches, overlapped_stats = records(overlap=True)
+    assert overlapped == plain and [r["id"] for r in plain] == [f"p{i}" for i in range(5)]
+    assert plain_batches == overlapped_batches == 3 * 3  # 3 chunks x 3 turns
+    assert (plain_stats.problems, plain_stats.programs) == (overlapped_stats.problems, overlapped_stats.programs) == (5, 30)
