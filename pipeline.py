@@ -3,7 +3,7 @@
 Every stage is the stage's own script, run as a subprocess with the command printed
 before it runs, so the log is a list of commands a reader can rerun by hand. Defaults
 are sized for the bundled problem set and the embedded SmolLM2-135M-Instruct on a
-2-core CPU (about 15 minutes where bfloat16 is native; see the README's measured results);
+2-core CPU (about 15 minutes where bfloat16 is native; see RESULTS.md);
 the paper's settings are each script's own defaults.
 
 Writes into --run-dir (default runs/default):

@@ -1,4 +1,4 @@
-"""Peak memory of one train_bandit.py update at a real model's shape, against the README's estimate.
+"""Peak memory of one train_bandit.py update at a real model's shape, against the estimate of RESULTS.md.
 
 Builds a randomly initialised model of a named shape (the config values of Qwen2.5-0.5B and
 -1.5B-Instruct; nothing is downloaded), with float32 weights as train_bandit.py keeps them, a
@@ -6,7 +6,7 @@ frozen copy as the reference model and AdamW, then runs one train_bandit.update:
 completions of --response-tokens tokens after --prompt-tokens-token prompts (every completion
 full length, the worst case), 2 mini-batches of micro-batches of --micro-batch, under
 train_bandit's --precision (bfloat16 autocast on a GPU). Prints the peak memory (on a GPU
-torch.cuda.max_memory_allocated, on a CPU the peak RSS) beside the estimate the README gives:
+torch.cuda.max_memory_allocated, on a CPU the peak RSS) beside the estimate RESULTS.md gives:
 20 bytes a parameter (weights, gradients, two AdamW moments, the reference model) plus the
 logits of a micro-batch and their gradient (speedups.TokenLogProbs keeps nothing else of
 that size): 2 x 2 bytes per response token and vocabulary entry under bfloat16 autocast,

@@ -19,7 +19,7 @@ a rerun continues where the last one stopped. Writes into --run-dir (default run
     eval/SET/{base,cobalt,turn0}.jsonl          trajectories and .summary.json, SET = bundled-test, humaneval
     eval/SET/pass_at_1.png
 
-    python experiments/longer_run.py                  # the run reported in the README
+    python experiments/longer_run.py                  # the run reported in RESULTS.md
     python experiments/longer_run.py --steps 2 ...    # smaller
 """
 import argparse
