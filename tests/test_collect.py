@@ -28,12 +28,28 @@ def run(problems, script, **options):
     return list(collect.rollout(policy, problems, **options)), policy
 
 
-def test_extract_code_takes_the_last_python_or_plain_block():
+def test_extract_code_takes_the_last_fenced_block_whatever_its_tag():
+    """The authors' rule: ```<word characters>, a newline, up to the next ```; the last such block."""
     assert conversation.extract_code("a\n```python\nx = 1\n```\nb\n```\nprint(2)\n```\n") == "print(2)"
     assert conversation.extract_code("```py\nprint(3)\n```") == "print(3)"
-    assert conversation.extract_code("```python\nprint(1)\n```\n```cpp\nint main(){}\n```") == "print(1)"
+    assert conversation.extract_code("```python\nprint(1)\n```\nOutput:\n```text\n3\n```") == "3"  # the text block
+    assert conversation.extract_code("```cpp\nint main(){}\n```") == "int main(){}"  # run as Python
+    assert conversation.extract_code("```python \nprint(1)\n```") is None  # a space before the newline: no block
+    assert conversation.extract_code("```Python3\nprint(4)\n```") == "print(4)"
     assert conversation.extract_code("no code here") is None
     assert conversation.extract_code("```python\nprint(1)\n") is None  # a reply cut off inside its block
+
+
+def test_rewards_of_the_extraction_cases_match_the_authors():
+    """The cases where our old rule and the authors' disagreed, scored through veRL's compute_score
+    (sandbox included); the authors' rewards, worked out by hand from their regex."""
+    import reward
+    tests = json.dumps({"inputs": ["1 2\n"], "outputs": ["3"]})
+    program = "print(sum(map(int, input().split())))"
+    sample_output = f"```python\n{program}\n```\nSample output:\n```text\n3\n```"
+    assert reward.compute_score("cobalt", sample_output, tests) == -0.1  # "3" runs, prints nothing
+    assert reward.compute_score("cobalt", f"```cpp\n{program}\n```", tests) == 1.0  # run as Python, passes
+    assert reward.compute_score("cobalt", f"```python \n{program}\n```", tests) == -1.0  # no code block
 
 
 def test_feedback_is_the_first_failing_public_test_or_all_passed():
