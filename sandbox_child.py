@@ -7,14 +7,17 @@ interpreter costs about 10 and a fresh sandbox about 30.
 
 Reads jobs from stdin, each a 4-byte little-endian length and a marshal-encoded dict (they come from
 sandbox.py, never from a program):
-    {"code": str, "inputs": [str], "fn_name": str | None, "timeout": float (CPU seconds per test),
+    {"code": str, "inputs": [str], "fn_name": str | None, "check": str | None (test code defining
+     check(candidate), run after the program on its fn_name), "timeout": float (CPU seconds per test),
      "wall_timeout": float (wall-clock backstop per test, for programs that wait), "memory_mb": int,
      "output_limit": int, "max_processes": int, "sweep": bool (true: we are pid 1 of the sandbox's namespaces)}
 For each job writes JSON lines to stdout: first {"ready": true}, then one per input, in order:
     {"status": "ok" | "error" | "timeout" | "output_limit", "stdout": str, "exit_code": int | null,
      "error": str, "result": str | null, "seconds": float}
-`result` is the JSON of the function's return value for call-based tests (`fn_name` set).
-The expected outputs never enter the sandbox: the caller compares. Exits at the end of its input,
+`result` is the JSON of the function's return value for call-based tests (`fn_name` set), or
+"true" once check(candidate) returned for a `check` job (HumanEval's own test code: it is executed in
+the program's namespace, as HumanEval's harness does, and a failing assert is a crash whose traceback
+shows the assert). Otherwise the expected outputs never enter the sandbox: the caller compares. Exits at the end of its input,
 or after a job whose program left a working directory it could not empty.
 
 Why one program cannot change what a later one sees: program code runs only in forked children,
@@ -45,6 +48,7 @@ import _json
 import _sitebuiltins
 
 PROGRAM = "solution.py"  # the file name tracebacks show for the model's program
+CHECK = "check.py"  # ... and for a benchmark's check(candidate) code
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # units of the CPU times in /proc/PID/stat
 STDERR_LIMIT = 64 * 1024  # bytes of stderr kept (only shown for a non-zero exit without traceback)
 FILE_LIMIT = 16 << 20  # largest file a program may write (RLIMIT_FSIZE)
@@ -153,12 +157,14 @@ def set_dumpable(flag):
         prctl(PR_SET_DUMPABLE, int(flag), 0, 0, 0)
 
 
-def clean_traceback(exc, code):
-    """The traceback as Python prints it, keeping only frames of the program (no runner frames)."""
+def clean_traceback(exc, job):
+    """The traceback as Python prints it, keeping only frames of the program and of the check
+    code (no runner frames)."""
     import linecache
     import traceback
 
-    linecache.cache[PROGRAM] = (len(code), None, code.splitlines(True), PROGRAM)  # the program is no file
+    for name, code in ((PROGRAM, job["code"]), (CHECK, job.get("check") or "")):
+        linecache.cache[name] = (len(code), None, code.splitlines(True), name)  # neither is a file
     te = traceback.TracebackException.from_exception(exc)
     todo, seen = [te], set()
     while todo:  # the exception and everything chained to it
@@ -166,7 +172,7 @@ def clean_traceback(exc, code):
         if t is None or id(t) in seen:
             continue
         seen.add(id(t))
-        t.stack = traceback.StackSummary.from_list([f for f in t.stack if f.filename == PROGRAM])
+        t.stack = traceback.StackSummary.from_list([f for f in t.stack if f.filename in (PROGRAM, CHECK)])
         todo += [t.__cause__, t.__context__] + list(t.exceptions or [])
     return "".join(te.format())
 
@@ -224,20 +230,25 @@ def run_child(program, text, job):
         if job["fn_name"]:
             import json  # already loaded by main()
 
-            args = [json.loads(line) for line in text.splitlines() if line.strip()]
             solution = scope.get("Solution")
             fn = getattr(solution(), job["fn_name"]) if isinstance(solution, type) else scope[job["fn_name"]]
-            result = json.dumps(fn(*args))
+            if job["checker"] is not None:
+                exec(job["checker"], scope)
+                scope["check"](fn)
+                result = "true"
+            else:
+                args = [json.loads(line) for line in text.splitlines() if line.strip()]
+                result = json.dumps(fn(*args))
     except SystemExit as exc:
         code = exit_status(exc)
     except BaseException as exc:
-        error, code = clean_traceback(exc, job["code"]), 1
+        error, code = clean_traceback(exc, job), 1
     try:  # what the interpreter does at exit: join threads, atexit handlers, flush
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()
         atexit._run_exitfuncs()
     except BaseException as exc:
-        error, code = error or clean_traceback(exc, job["code"]), code or 1
+        error, code = error or clean_traceback(exc, job), code or 1
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -399,7 +410,8 @@ def judge_run(exited, over, wait_status, out, err, report, seconds, job):
         stderr = bytes(err).decode("utf-8", "backslashreplace").rstrip()
         result["error"] = (stderr + "\n" if stderr else "") + f"Exit code {code}"
     elif job["fn_name"] and result["result"] is None:
-        result["error"] = f"The program exited before {job['fn_name']}() returned"
+        called = "check()" if job["checker"] is not None else f"{job['fn_name']}()"
+        result["error"] = f"The program exited before {called} returned"
     else:
         try:
             out.decode("utf-8")
@@ -469,10 +481,11 @@ def main():
         send({"ready": True})
         if job["fn_name"] and "json" not in sys.modules:
             import json  # noqa: F401  (for the children: they parse the arguments and encode the result)
+        job["checker"] = compile(job["check"], CHECK, "exec", dont_inherit=True) if job.get("check") else None
         try:
             program = compile(job["code"], PROGRAM, "exec", dont_inherit=True)
         except BaseException as exc:  # SyntaxError, or e.g. RecursionError / MemoryError on absurd code
-            program = clean_traceback(exc, job["code"])
+            program = clean_traceback(exc, job)
         for text in job["inputs"]:
             report, cleaned = run_one(program, text, job)
             clean = clean and cleaned  # if not, we finish this program and stop: the sandbox is retired

@@ -22,11 +22,18 @@ Writes a prompt JSONL, one record per partial trajectory:
      "prev_best_pass_rate": float (best all-test pass rate of the programs in the context),
      "turn": int (program+feedback pairs in the context), "perturbed": bool}
 and, with --verl-parquet DIR, the same prompts in veRL's schema (DIR/train.parquet, or
-DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with reward.compute_score.
+DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with reward.compute_score:
+    {"data_source": "cobalt", "prompt": conversation, "ability": "code",
+     "reward_model": {"style": "rule", "ground_truth": test_cases},
+     "extra_info": {"split", "index": example_id, "is_val", "prev_best_pass_rate", "thinking": bool,
+                    with --thinking and --tokenizer also "tokenizer": the model that counts lengths}}
+For a thinking model (the paper's 8B runs) pass --thinking, so compute_score takes the code after
+`</think>` and adds the format term, with lengths counted by --tokenizer.
 
 Commands:
     python split.py --trajectories runs/default/trajectories.jsonl --output runs/default/prompts.jsonl
     python split.py --trajectories runs/default/val_trajectories.jsonl --output runs/default/val_prompts.jsonl --validation
+    python split.py --trajectories T.jsonl --output P.jsonl --verl-parquet data/verl --thinking --tokenizer MODEL
 """
 import argparse
 import collections
@@ -213,15 +220,19 @@ def prompt_token_counter(tokenizer_name: str | None):
     return lambda conversation: len(chat_token_ids(tokenizer, conversation))
 
 
-def verl_rows(prompts: list[dict], split: str) -> list[dict]:
-    """The prompts in veRL's RL dataset schema (reward_model.ground_truth = all tests)."""
+def verl_rows(prompts: list[dict], split: str, *, thinking: bool = False, tokenizer: str | None = None) -> list[dict]:
+    """The prompts in veRL's RL dataset schema (reward_model.ground_truth = all tests). extra_info
+    is what reward.compute_score reads: thinking turns on the format term, tokenizer names the
+    model whose tokenizer counts its lengths."""
+    extra = {"thinking": thinking, **({"tokenizer": tokenizer} if thinking and tokenizer else {})}
     return [{"data_source": "cobalt", "prompt": p["conversation"], "ability": "code",
              "reward_model": {"style": "rule", "ground_truth": p["test_cases"]},
              "extra_info": {"split": split, "index": p["example_id"], "is_val": split == "test",
-                            "prev_best_pass_rate": p["prev_best_pass_rate"]}} for p in prompts]
+                            "prev_best_pass_rate": p["prev_best_pass_rate"], **extra}} for p in prompts]
 
 
-def write_verl_parquet(prompts: list[dict], directory: str, split: str) -> str:
+def write_verl_parquet(prompts: list[dict], directory: str, split: str, **options) -> str:
+    """DIR/<split>.parquet of verl_rows(prompts, split, **options)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -229,7 +240,7 @@ def write_verl_parquet(prompts: list[dict], directory: str, split: str) -> str:
         raise SystemExit("split.py: --verl-parquet needs pyarrow: pip install pyarrow") from None
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{split}.parquet")
-    pq.write_table(pa.Table.from_pylist(verl_rows(prompts, split)), path)
+    pq.write_table(pa.Table.from_pylist(verl_rows(prompts, split, **options)), path)
     return path
 
 
@@ -250,7 +261,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42, help="seed of the final shuffle and of the perturbed draw")
     p.add_argument("--verl-parquet", default=None, metavar="DIR",
                    help="also write the prompts in veRL's schema to DIR/train.parquet (DIR/test.parquet with --validation)")
+    p.add_argument("--thinking", action="store_true",
+                   help="thinking model (as collect.py --thinking): the parquet rows tell reward.compute_score to "
+                        "take the code after </think> and add the format term, its lengths counted with --tokenizer")
     args = p.parse_args(argv)
+    if args.thinking and not args.verl_parquet:
+        p.error("--thinking only changes the --verl-parquet rows; add --verl-parquet DIR")
     if not 0.0 <= args.perturbed_ratio < 1.0:
         p.error("--perturbed-ratio must be in [0, 1)")
     return args
@@ -288,7 +304,8 @@ def main(argv=None) -> None:
     print(f"prompts: {len(prompts)} ({', '.join(f'turn {t}: {per_turn[t]}' for t in sorted(per_turn))}; "
           f"perturbed: {sum(p['perturbed'] for p in prompts)}) -> {args.output}")
     if args.verl_parquet:
-        path = write_verl_parquet(prompts, args.verl_parquet, "test" if args.validation else "train")
+        path = write_verl_parquet(prompts, args.verl_parquet, "test" if args.validation else "train",
+                                  thinking=args.thinking, tokenizer=args.tokenizer)
         print(f"veRL parquet: {path}")
 
 

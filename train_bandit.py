@@ -60,8 +60,8 @@ def group_advantages(rewards: torch.Tensor) -> torch.Tensor:
 
 
 def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, clip_low=0.2, clip_high=0.4,
-                kl_coef=1e-4, kl_type="mse", num_tokens=None):
-    """The clipped-ratio policy-gradient loss with a KL term, token-mean aggregated.
+                kl_coef=1e-4, kl_type="mse", num_tokens=None, clip_ratio_c=3.0):
+    """The clipped-ratio policy-gradient loss with veRL's dual-clip and a KL term, token-mean aggregated.
 
     log_probs [B, T] (with grad), old_log_probs [B, T] (the sampling policy, before this step's
     updates), ref_log_probs [B, T] (the frozen starting model; None when kl_coef is 0),
@@ -70,6 +70,10 @@ def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, cl
     mini-batch's token count, so the accumulated gradient is the mean over all its tokens (a mean
     of micro-batch means would weight short completions more).
     Returns (loss, stats); the stats are normalised like the loss, so they add up over micro-batches.
+    clip_ratio_c: dual-clip (arXiv 1912.09729) as veRL, which the authors trained with: the loss of
+    a token with a negative advantage is at most -A * clip_ratio_c (default 3), so a token whose
+    ratio ran far above 1 + clip_high (4.48, say) stops pushing (loss 3.0, no gradient, not 4.48).
+    float("inf") turns it off.
     clipfrac: share of tokens where the clipped term is the larger one (no gradient), as veRL logs it;
     approx_kl: CleanRL's (ratio - 1) - log(ratio), how far the updates moved from the sampling policy.
     """
@@ -80,6 +84,8 @@ def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, cl
     pg_loss1 = -adv * ratio
     pg_loss2 = -adv * torch.clamp(ratio, 1.0 - clip_low, 1.0 + clip_high)
     pg_loss = torch.max(pg_loss1, pg_loss2)
+    pg_loss3 = -adv * clip_ratio_c  # dual-clip: for A < 0, min(max(pg_loss1, pg_loss2), -A * c)
+    pg_loss = torch.where(adv < 0, torch.min(pg_loss, pg_loss3), pg_loss)
     if kl_coef == 0.0:
         kl = torch.zeros_like(log_probs)
     elif kl_type == "mse":  # 0.5 * (logp - logp_ref)^2, the paper's choice
@@ -190,7 +196,7 @@ def update(policy, ref_model, optimizer, prompts, completions, sampled_log_probs
             old_log_probs = log_probs.detach() if old[tuple(micro)] is None else old[tuple(micro)]
             loss, stats = policy_loss(log_probs, old_log_probs, ref[tuple(micro)], advantages[micro].to(mask.device),
                                       mask, clip_low=args.clip_low, clip_high=args.clip_high, kl_coef=args.kl_coef,
-                                      kl_type=args.kl_type, num_tokens=num_tokens)
+                                      kl_type=args.kl_type, num_tokens=num_tokens, clip_ratio_c=args.clip_ratio_c)
             loss.backward()
             for k, v in stats.items():
                 totals[k] += v / len(plan)
@@ -236,6 +242,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max-grad-norm", type=float, default=1.0, help="gradient-norm clip")
     p.add_argument("--clip-low", type=float, default=0.2, help="ratio clipped below at 1 - CLIP_LOW")
     p.add_argument("--clip-high", type=float, default=0.4, help="ratio clipped above at 1 + CLIP_HIGH")
+    p.add_argument("--clip-ratio-c", type=float, default=3.0,
+                   help="dual-clip: a negative-advantage token's loss is at most -A * C (veRL's clip_ratio_c; inf: off)")
     p.add_argument("--kl-coef", type=float, default=1e-4, help="weight of the KL term (0: no reference model is kept)")
     p.add_argument("--kl-type", choices=["mse", "k3"], default="mse", help="mse: 0.5*(logp-logp_ref)^2; k3: exp(d)-d-1")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the groups")
@@ -263,6 +271,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.group_size < 2:
         p.error("--group-size must be at least 2 (advantages are relative to the group)")
+    if not args.clip_ratio_c > 1.0:
+        p.error("--clip-ratio-c must be greater than 1 (veRL's bound; inf turns dual-clip off)")
     return args
 
 

@@ -50,7 +50,7 @@ def fake_run_tests(code: str, test_cases) -> dict:
         if ok:
             feedback.append("")
         elif error:
-            feedback.append(f"Input:\n{given}\nError:\n{error}\nExpected Output:\n{expected}")
+            feedback.append(f"Input:\n{given}\nProgram's Output:\n\nError:\n{error}")  # as judge.py: no expected output
         else:
             feedback.append(f"Input:\n{given}\nProgram's Output:\n{output}\nExpected Output:\n{expected}")
     return {"passing": passing, "feedback": feedback}

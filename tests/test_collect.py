@@ -28,12 +28,28 @@ def run(problems, script, **options):
     return list(collect.rollout(policy, problems, **options)), policy
 
 
-def test_extract_code_takes_the_last_python_or_plain_block():
+def test_extract_code_takes_the_last_fenced_block_whatever_its_tag():
+    """The authors' rule: ```<word characters>, a newline, up to the next ```; the last such block."""
     assert conversation.extract_code("a\n```python\nx = 1\n```\nb\n```\nprint(2)\n```\n") == "print(2)"
     assert conversation.extract_code("```py\nprint(3)\n```") == "print(3)"
-    assert conversation.extract_code("```python\nprint(1)\n```\n```cpp\nint main(){}\n```") == "print(1)"
+    assert conversation.extract_code("```python\nprint(1)\n```\nOutput:\n```text\n3\n```") == "3"  # the text block
+    assert conversation.extract_code("```cpp\nint main(){}\n```") == "int main(){}"  # run as Python
+    assert conversation.extract_code("```python \nprint(1)\n```") is None  # a space before the newline: no block
+    assert conversation.extract_code("```Python3\nprint(4)\n```") == "print(4)"
     assert conversation.extract_code("no code here") is None
     assert conversation.extract_code("```python\nprint(1)\n") is None  # a reply cut off inside its block
+
+
+def test_rewards_of_the_extraction_cases_match_the_authors():
+    """The cases where our old rule and the authors' disagreed, scored through veRL's compute_score
+    (sandbox included); the authors' rewards, worked out by hand from their regex."""
+    import reward
+    tests = json.dumps({"inputs": ["1 2\n"], "outputs": ["3"]})
+    program = "print(sum(map(int, input().split())))"
+    sample_output = f"```python\n{program}\n```\nSample output:\n```text\n3\n```"
+    assert reward.compute_score("cobalt", sample_output, tests) == -0.1  # "3" runs, prints nothing
+    assert reward.compute_score("cobalt", f"```cpp\n{program}\n```", tests) == 1.0  # run as Python, passes
+    assert reward.compute_score("cobalt", f"```python \n{program}\n```", tests) == -1.0  # no code block
 
 
 def test_feedback_is_the_first_failing_public_test_or_all_passed():
@@ -74,7 +90,7 @@ def test_rollout_records_every_turn_in_the_right_place():
     assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in conv0[7]["content"]
     assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in conv1[3]["content"]
     assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in conv1[5]["content"]
-    assert "Input:\n1 2\nError:\nZeroDivisionError" in conv1[7]["content"]
+    assert "Input:\n1 2\nProgram's Output:\n\nError:\nZeroDivisionError" in conv1[7]["content"]
     # The model saw, at turn t, exactly the conversation up to the feedback on turn t-1.
     assert policy.calls == 3
     for seen in policy.seen:
@@ -161,5 +177,7 @@ def test_real_sandbox_feedback_reaches_the_next_turn():
     assert record["all_pass_rates"] == [[1 / 3, 1.0], [0.0, 0.0]]
     assert record["public_pass_rates"] == [[0.5, 0.0], [1.0, 0.0]]
     assert "Program's Output:\n6\nExpected Output:\n4\n" in record["conversations"][0][3]["content"]
-    assert "ZeroDivisionError" in record["conversations"][1][3]["content"]
-    assert "Time limit exceeded" in record["conversations"][1][5]["content"]
+    crash, timeout = record["conversations"][1][3]["content"], record["conversations"][1][5]["content"]
+    assert "Input:\n1 2\nProgram's Output:\n\nError:\nTraceback" in crash and "ZeroDivisionError" in crash
+    assert "Input:\n1 2\nTime limit exceeded (0.5 s)\n" in timeout
+    assert "Expected Output" not in crash and "Expected Output" not in timeout  # as the authors: never for these

@@ -55,6 +55,42 @@ def test_clipping_on_each_side_for_negative_advantage():
     assert loss == pytest.approx(1.5) and grad[0] == pytest.approx(1.5) and stats["clipfrac"] == 0.0
 
 
+def test_dual_clip_bounds_the_loss_of_negative_advantage_tokens_at_three():
+    # veRL: for A < 0, pg_loss = min(max(pg_loss1, pg_loss2), -A * clip_ratio_c), clip_ratio_c = 3.
+    # ratio 4.48, A = -1: max(4.48, 1.4) = 4.48, min(4.48, 3) = 3.0 and no gradient.
+    loss, grad, _ = loss_of([4.48], -1.0)
+    assert loss == pytest.approx(3.0) and grad == [0.0]
+    loss, grad, _ = loss_of([4.48], -1.0, clip_ratio_c=float("inf"))  # off: the old loss
+    assert loss == pytest.approx(4.48) and grad[0] == pytest.approx(4.48)
+    loss, grad, _ = loss_of([4.48], -0.5, clip_ratio_c=5.0)  # 0.5 * 4.48 = 2.24 < 0.5 * 5 = 2.5: not bounded
+    assert loss == pytest.approx(2.24) and grad[0] == pytest.approx(2.24)
+    loss, grad, _ = loss_of([4.48], 1.0)  # positive advantage: the upper clip alone, -1.4
+    assert loss == pytest.approx(-1.4) and grad == [0.0]
+    loss, grad, _ = loss_of([4.48], 0.0, clip_ratio_c=float("inf"))  # -0 * inf is nan, but never chosen
+    assert loss == 0.0 and grad == [0.0]
+
+
+def test_dual_clip_on_a_mixed_micro_batch():
+    # Two sequences of one token: ratio 4.48 with A = -1 (bounded at 3) and ratio 1 with A = 2 (-2).
+    # Token mean: (3 - 2) / 2 = 0.5 (without dual-clip (4.48 - 2) / 2 = 1.24); gradient 0 and -2/2.
+    old = torch.zeros(2, 1)
+    log_probs = torch.log(torch.tensor([[4.48], [1.0]])).requires_grad_(True)
+    loss, _ = tb.policy_loss(log_probs, old, None, torch.tensor([-1.0, 2.0]), torch.ones(2, 1), kl_coef=0.0)
+    loss.backward()
+    assert loss.item() == pytest.approx(0.5)
+    assert log_probs.grad[:, 0].tolist() == pytest.approx([0.0, -1.0])
+    unbounded, _ = tb.policy_loss(log_probs, old, None, torch.tensor([-1.0, 2.0]), torch.ones(2, 1), kl_coef=0.0,
+                                  clip_ratio_c=float("inf"))
+    assert unbounded.item() == pytest.approx(1.24)
+
+
+def test_clip_ratio_c_flag_default_and_bound():
+    assert tb.parse_args(["--prompts", "p", "--output-dir", "o"]).clip_ratio_c == 3.0
+    assert tb.parse_args(["--prompts", "p", "--output-dir", "o", "--clip-ratio-c", "inf"]).clip_ratio_c == math.inf
+    with pytest.raises(SystemExit):
+        tb.parse_args(["--prompts", "p", "--output-dir", "o", "--clip-ratio-c", "1.0"])
+
+
 def test_asymmetric_clip_flags_and_approx_kl():
     loss, _, stats = loss_of([1.5, 1.0], 1.0, clip_low=0.1, clip_high=0.6)  # 1.5 is inside [0.9, 1.6]
     assert loss == pytest.approx((-1.5 - 1.0) / 2) and stats["clipfrac"] == 0.0

@@ -62,7 +62,7 @@ def run(code, inputs, outputs, **options):
 
 
 def timed_out(test_input="", expected="1", limit="0.5"):
-    return f"Input:\n{test_input}\nTime limit exceeded ({limit} s)\nExpected Output:\n{expected}"
+    return f"Input:\n{test_input}\nTime limit exceeded ({limit} s)"  # the expected output is never shown
 
 
 def test_infinite_loop_and_sleep_time_out(host):
@@ -74,7 +74,7 @@ def test_fork_bomb_through_os_fork_hits_the_process_limit(host):
     result = run(NAME + "import os\nwhile True:\n    os.fork()\n", ["", ""], ["1", "1"], timeout=3)
     assert result["passing"] == [False, False]
     for feedback in result["feedback"]:
-        assert feedback.endswith("BlockingIOError: [Errno 11] Resource temporarily unavailable\nExpected Output:\n1")
+        assert feedback.endswith("BlockingIOError: [Errno 11] Resource temporarily unavailable")
 
 
 def test_fork_bomb_through_posix_fork_that_ignores_errors_times_out(host):
@@ -104,14 +104,15 @@ def test_killing_the_parent_or_everything_does_not_break_the_runner(host):
 
 def test_memory_hog_one_big_allocation_and_slow_growth(host):
     big = run(NAME + "x = bytearray(2 ** 31)\nprint(1)\n", [""], ["1"], memory_mb=256)
-    assert big["feedback"][0].endswith("    x = bytearray(2 ** 31)\n        ^^^^^^^^^^^^^^^^^^\nMemoryError\nExpected Output:\n1")
+    assert big["feedback"][0].endswith("    x = bytearray(2 ** 31)\n        ^^^^^^^^^^^^^^^^^^\nMemoryError")
     slow = run(NAME + "chunks = []\nwhile True:\n    chunks.append(b'x' * 10 ** 6)\n", [""], ["1"], memory_mb=256, timeout=4)
-    assert slow["feedback"][0].endswith("MemoryError\nExpected Output:\n1")
+    assert slow["feedback"][0].endswith("MemoryError")
 
 
 def test_endless_output_is_cut_at_the_output_limit(host):
     code = NAME + "while True:\n    print('y' * 1000)\n"
-    assert run(code, [""], ["y"])["feedback"] == ["Input:\n\nError:\nOutput limit exceeded (1 MiB)\nExpected Output:\ny"]
+    assert run(code, [""], ["y"])["feedback"] == [f"Input:\n\nProgram's Output:\n{'y' * 198} ... {'y' * 197}\n"
+                                                  "Error:\nOutput limit exceeded (1 MiB)"]
     report = sandbox.run_program(code, [""])[0]
     assert report["status"] == "output_limit" and len(report["stdout"]) <= sandbox.OUTPUT_LIMIT
 

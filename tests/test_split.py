@@ -222,3 +222,33 @@ def test_verl_parquet_schema(files):
     assert row["ability"] == "code" and row["reward_model"]["ground_truth"] == TESTS_8
     assert row["extra_info"]["is_val"] and "prev_best_pass_rate" in row["extra_info"]
     assert row["prompt"] == prompts[0]["conversation"]
+
+
+def test_verl_parquet_with_thinking_turns_on_the_format_reward_end_to_end(files):
+    """trajectories -> split.py --verl-parquet DIR --thinking -> parquet -> reward.compute_score:
+    a reply without </think> scores 1.0 - 0.9 = 0.1, the same reply with <think>...</think> 1.0."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import reward
+    tmp, tok, traj = files
+    result = run_split("--trajectories", traj, "--output", str(tmp / "t.jsonl"), "--tokenizer", tok,
+                       "--verl-parquet", str(tmp / "verl"), "--thinking")
+    assert result.returncode == 0, result.stderr
+    row = pq.read_table(str(tmp / "verl" / "train.parquet")).to_pylist()[0]
+    assert row["extra_info"]["thinking"] is True and row["extra_info"]["tokenizer"] == tok
+    answer = "```python\nprint(input())\n```"  # passes all 8 tests of TESTS_8
+    score = lambda reply: reward.compute_score(row["data_source"], reply, row["reward_model"]["ground_truth"],
+                                               row["extra_info"])
+    assert score(answer) == pytest.approx(0.1)
+    assert score(f"<think>\nEcho the input.\n</think>\n{answer}") == 1.0
+    plain = run_split("--trajectories", traj, "--output", str(tmp / "p.jsonl"), "--tokenizer", tok,
+                      "--verl-parquet", str(tmp / "plain"))
+    assert plain.returncode == 0, plain.stderr
+    row = pq.read_table(str(tmp / "plain" / "train.parquet")).to_pylist()[0]
+    assert row["extra_info"]["thinking"] is False and "tokenizer" not in row["extra_info"]
+    assert reward.compute_score(row["data_source"], answer, row["reward_model"]["ground_truth"], row["extra_info"]) == 1.0
+
+
+def test_thinking_without_verl_parquet_is_refused(files):
+    tmp, tok, traj = files
+    result = run_split("--trajectories", traj, "--output", str(tmp / "t.jsonl"), "--thinking")
+    assert result.returncode == 2 and "--thinking only changes the --verl-parquet rows" in result.stderr
