@@ -78,14 +78,17 @@ def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, cl
     approx_kl: CleanRL's (ratio - 1) - log(ratio), how far the updates moved from the sampling policy.
     """
     num_tokens = mask.sum() if num_tokens is None else num_tokens
+    # rho_{i,t} = pi_theta(y_{i,t} | x_i, y_{i,<t}) / pi_old(y_{i,t} | ...)                         [B, T]
     log_ratio = log_probs - old_log_probs
     ratio = torch.exp(log_ratio)
-    adv = advantages.unsqueeze(1)
+    adv = advantages.unsqueeze(1)  # A_i, the same for every token of completion i                  [B, 1]
+    # L_pg = max(-A rho, -A clip(rho, 1 - eps_low, 1 + eps_high)): the pessimistic of the two     [B, T]
     pg_loss1 = -adv * ratio
     pg_loss2 = -adv * torch.clamp(ratio, 1.0 - clip_low, 1.0 + clip_high)
     pg_loss = torch.max(pg_loss1, pg_loss2)
     pg_loss3 = -adv * clip_ratio_c  # dual-clip: for A < 0, min(max(pg_loss1, pg_loss2), -A * c)
     pg_loss = torch.where(adv < 0, torch.min(pg_loss, pg_loss3), pg_loss)
+    # L_kl: how far pi_theta moved from the starting model pi_ref on the sampled tokens            [B, T]
     if kl_coef == 0.0:
         kl = torch.zeros_like(log_probs)
     elif kl_type == "mse":  # 0.5 * (logp - logp_ref)^2, the paper's choice
@@ -93,6 +96,7 @@ def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, cl
     else:  # "k3": exp(ref - logp) - (ref - logp) - 1, an unbiased non-negative estimate of KL(policy || ref)
         delta = ref_log_probs - log_probs
         kl = torch.exp(delta) - delta - 1.0
+    # L = sum_{i,t} m_{i,t} (L_pg + beta L_kl) / sum_{i,t} m_{i,t}: the token mean (METHOD.md)      scalar
     loss = ((pg_loss + kl_coef * kl) * mask).sum() / num_tokens
 
     def token_mean(x):
