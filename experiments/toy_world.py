@@ -89,6 +89,7 @@ def make_problems(n_train: int, n_test: int, seed: int = 0) -> tuple[list[dict],
     tests_per_problem = PUBLIC_TESTS + HIDDEN_TESTS
     words = random_words(rng, (n_train + n_test) * tests_per_problem)
     rng.shuffle(words)
+    numbers = rng.sample(range(100, 1000), n_train + n_test)  # every statement differs, harmlessly
     sets = []
     for name, n, first in (("train", n_train, 0), ("test", n_test, n_train)):
         operations = [list(OPERATIONS)[i % len(OPERATIONS)] for i in range(n)]
@@ -99,8 +100,7 @@ def make_problems(n_train: int, n_test: int, seed: int = 0) -> tuple[list[dict],
             tests = {"inputs": [w + "\n" for w in mine], "outputs": [answer(operation, w) for w in mine]}
             public = {k: v[:PUBLIC_TESTS] for k, v in tests.items()}
             hidden = {k: v[PUBLIC_TESTS:] for k, v in tests.items()}
-            number = rng.randint(100, 999)
-            problems.append(make_record(f"toy-{name}-{i:03d}", STATEMENT.format(number=number), public, hidden,
+            problems.append(make_record(f"toy-{name}-{i:03d}", STATEMENT.format(number=numbers[first + i]), public, hidden,
                                         "toy", f"toy:{operation}"))
         sets.append(problems)
     return sets[0], sets[1]
