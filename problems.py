@@ -165,6 +165,12 @@ def read_jsonl(path, *, required=(), empty_ok=False, torn_last_line_ok=False):
         yield record, where
 
 
+def read_trajectories(path, *, required=("id", "conversations", "test_cases"), torn_last_line_ok=False):
+    """Yield (record, where) for every record of a trajectory JSONL (collect.py's schema or the
+    authors' released files); `required`: the fields the caller needs."""
+    return read_jsonl(path, required=required, empty_ok=True, torn_last_line_ok=torn_last_line_ok)
+
+
 TYPE_NAMES = {str: "a string", int: "an integer", dict: "a JSON object", list: "a list"}
 
 

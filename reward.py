@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 import sandbox
-from collect import answer_text, extract_code
-from split import load_tokenizer
+from conversation import pass_rate, reply_code, token_counter
+from policy import load_tokenizer
 
 
 def correctness_reward(pass_rate: float, prev_best: float) -> float:
@@ -101,15 +101,9 @@ def validation_reward(pass_rate: float | None) -> float:
     return 1.0 if pass_rate == 1.0 else 0.0
 
 
-def reply_code(reply: str, thinking: bool) -> str | None:
-    """The program of a reply, extracted exactly as collect.py does."""
-    return extract_code(answer_text(reply) if thinking else reply)
-
-
 @functools.lru_cache(maxsize=4)
 def _length_counter(tokenizer: str | None):
-    tok = load_tokenizer(tokenizer)
-    return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
+    return token_counter(load_tokenizer(tokenizer))
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> float:
@@ -121,10 +115,7 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> f
     extra = extra_info or {}
     thinking = bool(extra.get("thinking", False))
     code = reply_code(solution_str, thinking)
-    rate = None
-    if code is not None:
-        passing = sandbox.run_tests(code, ground_truth)["passing"]
-        rate = sum(passing) / len(passing)
+    rate = None if code is None else pass_rate(sandbox.run_tests(code, ground_truth)["passing"])
     if extra.get("is_val", False):
         return validation_reward(rate)
     counter = _length_counter(extra.get("tokenizer")) if thinking else None

@@ -56,6 +56,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from judge import COMPARISONS, cut, judge
+from problems import parse_test_cases
 
 BWRAP = shutil.which("bwrap")
 CHILD_SOURCE = Path(__file__).with_name("sandbox_child.py").read_text()
@@ -336,29 +337,9 @@ def _run(code, inputs, fn_name, timeout, memory_mb, isolated):
     return results
 
 
-def parse_test_cases(test_cases):
-    """{"inputs": [str], "outputs": [str], optional "fn_name": str} from a dict or its JSON string."""
-    if isinstance(test_cases, str):
-        try:
-            test_cases = json.loads(test_cases)
-        except ValueError as exc:
-            raise ValueError(f"test_cases: not valid JSON ({exc})") from None
-    if not isinstance(test_cases, dict):
-        raise ValueError("test_cases: expected an object with inputs and outputs")
-    for field in ("inputs", "outputs"):
-        values = test_cases.get(field)
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ValueError(f"test_cases: field {field!r} must be a list of strings")
-    if len(test_cases["inputs"]) != len(test_cases["outputs"]):
-        raise ValueError("test_cases: inputs and outputs differ in length")
-    if test_cases.get("fn_name") is not None and not isinstance(test_cases["fn_name"], str):
-        raise ValueError("test_cases: field 'fn_name' must be a string")
-    return test_cases
-
-
 def run_tests(code, test_cases, *, timeout=4.0, memory_mb=1024, compare="exact", require_isolation=False):
     """Run `code` on every test: {"passing": [bool], "feedback": [str]} (see the module docstring)."""
-    tests = parse_test_cases(test_cases)
+    tests = parse_test_cases(test_cases, where="run_tests", field="test_cases")
     if compare not in COMPARISONS:
         raise ValueError(f"compare must be one of {COMPARISONS}, not {compare!r}")
     fn_name = tests.get("fn_name")
@@ -396,7 +377,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         code = Path(args.program).read_text()
-        tests = parse_test_cases(Path(args.tests).read_text())
+        tests = parse_test_cases(Path(args.tests).read_text(), where=args.tests)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         print(f"sandbox.py: {exc}", file=sys.stderr)
         return 2

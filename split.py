@@ -37,7 +37,9 @@ import sys
 
 import numpy as np
 
-from problems import BadInputError, read_jsonl
+from conversation import chat_token_ids
+from policy import load_tokenizer
+from problems import BadInputError, read_trajectories
 
 
 # ---------------------------------------------------------------- pass rates per turn
@@ -205,31 +207,10 @@ def mix_perturbed(clean: list[dict], perturbed: list[dict], ratio: float, rng: r
 
 # ---------------------------------------------------------------- files and tokens
 
-def read_trajectories(path: str):
-    """Yield (record, "FILE, line N") for every record of a trajectory JSONL."""
-    return read_jsonl(path, required=("id", "conversations", "test_cases"), empty_ok=True)
-
-
-def load_tokenizer(name: str | None):
-    """The tokenizer (and chat template) of a model folder, a .gguf file, or None for the embedded SmolLM2."""
-    from transformers import AutoTokenizer
-
-    from policy import embedded_model_path
-
-    path, gguf_file = name or embedded_model_path(), None
-    if path.endswith(".gguf"):
-        path, gguf_file = os.path.split(os.path.abspath(path))
-    return AutoTokenizer.from_pretrained(path, gguf_file=gguf_file, local_files_only=True)
-
-
-def token_counter(tokenizer_name: str | None):
+def prompt_token_counter(tokenizer_name: str | None):
     """A function conversation -> number of prompt tokens, with the model's own tokenizer and chat template."""
     tokenizer = load_tokenizer(tokenizer_name)
-
-    def count(conversation: list[dict]) -> int:
-        text = tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
-        return len(tokenizer(text, add_special_tokens=False)["input_ids"])
-    return count
+    return lambda conversation: len(chat_token_ids(tokenizer, conversation))
 
 
 def verl_rows(prompts: list[dict], split: str) -> list[dict]:
@@ -277,7 +258,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    count_tokens = token_counter(args.tokenizer)
+    count_tokens = prompt_token_counter(args.tokenizer)
     options = dict(m=args.m, max_turn=args.max_turn, validation=args.validation,
                    count_tokens=count_tokens, max_prompt_tokens=args.max_prompt_tokens)
     stats, ptb_stats = collections.Counter(), collections.Counter()

@@ -33,7 +33,6 @@ import json
 import math
 import os
 import random
-import shutil
 import sys
 import time
 
@@ -41,10 +40,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+import plots
 import sandbox
-from policy import bfloat16_is_native, load_policy
-from problems import BadInputError, read_jsonl
-from reward import reply_code, reward, validation_reward
+from checkpoints import drop_gguf_marker, restore, save_checkpoint
+from policy import load_policy
+from problems import BadInputError, parse_test_cases, read_jsonl
+from conversation import pass_rate, reply_code, token_counter
+from reward import reward, validation_reward
+from speedups import amp, old_log_probs_source, recorded_log_probs, token_log_probs
 
 # ================================================================ advantages and loss
 
@@ -93,41 +96,6 @@ def policy_loss(log_probs, old_log_probs, ref_log_probs, advantages, mask, *, cl
     return loss, stats
 
 
-class TokenLogProbs(torch.autograd.Function):
-    """log_softmax(logits / T)[target] at every position, computed in float32 a chunk of rows at a time.
-
-    The plain `logits.float().log_softmax(-1).gather(...)` keeps a float32 copy of the [B, C, V]
-    logits for the backward pass and builds float32 gradients of the same size: about 16 bytes
-    a vocabulary entry, the largest share of a GPU update's memory (benchmarks/train_memory.py).
-    Here the forward keeps only the logits, in their own dtype, and the [B, C] log-sum-exp, and
-    the backward writes the gradient, (one_hot(target) - softmax(logits / T)) / T, chunk by chunk
-    into a tensor of the logits' dtype. The arithmetic is float32 throughout, as before.
-    """
-    CHUNK_ENTRIES = 2 ** 24  # float32 temporaries of about 64 MB at a time
-
-    @staticmethod
-    def forward(ctx, logits, targets, temperature):
-        flat, index = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1, 1)
-        rows = max(1, TokenLogProbs.CHUNK_ENTRIES // flat.shape[1])
-        lse = torch.cat([torch.logsumexp(flat[s:s + rows].float() / temperature, dim=-1) for s in range(0, len(flat), rows)])
-        picked = flat.gather(1, index).squeeze(1).float() / temperature
-        ctx.save_for_backward(logits, targets, lse)
-        ctx.temperature, ctx.rows = temperature, rows
-        return (picked - lse).view(targets.shape)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        logits, targets, lse = ctx.saved_tensors
-        flat, index, g = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1, 1), grad_out.reshape(-1, 1).float()
-        grad = torch.empty_like(flat)
-        for s in range(0, len(flat), ctx.rows):
-            e = s + ctx.rows
-            chunk = torch.exp(flat[s:e].float() / ctx.temperature - lse[s:e, None]) * -g[s:e]  # -softmax * g
-            chunk.scatter_add_(1, index[s:e], g[s:e])  # + one_hot * g
-            grad[s:e] = chunk / ctx.temperature
-        return grad.view_as(logits), None, None
-
-
 def completion_log_probs(model, prompts: list[list[int]], completions: list[list[int]], pad_id: int,
                          temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probs [B, C] of each completion token given its prompt, and the mask [B, C].
@@ -146,7 +114,7 @@ def completion_log_probs(model, prompts: list[list[int]], completions: list[list
     positions = (attention.cumsum(1) - 1).clamp(min=0)
     predicting = torch.arange(P - 1, P + C - 1, device=model.device)
     logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, logits_to_keep=predicting).logits
-    return TokenLogProbs.apply(logits, ids[:, P:], temperature), attention[:, P:].float()
+    return token_log_probs(logits, ids[:, P:], temperature), attention[:, P:].float()
 
 
 # ================================================================ sampling, scoring, updating
@@ -155,11 +123,7 @@ def read_prompts(path: str, policy, max_prompt_tokens: int) -> tuple[list[dict],
     """Prompt records with their token ids ("ids"); prompts over max_prompt_tokens are dropped and counted."""
     records = []
     for record, where in read_jsonl(path, required=("example_id", "conversation", "test_cases"), empty_ok=True):
-        try:
-            tests = json.loads(record["test_cases"])
-        except json.JSONDecodeError as e:
-            raise BadInputError(f"{where}, field 'test_cases': not valid JSON ({e.msg})") from None
-        if not tests.get("inputs"):
+        if not parse_test_cases(record["test_cases"], where=where, field="test_cases")["inputs"]:
             raise BadInputError(f"{where}, field 'test_cases': no tests")
         record.setdefault("prev_best_pass_rate", 0.0)
         record["ids"] = policy.encode(record["conversation"])
@@ -175,27 +139,7 @@ def run_programs(replies: list[str], records: list[dict], *, thinking: bool, tim
     codes = [reply_code(r, thinking) for r in replies]
     jobs = list(dict.fromkeys((c, rec["test_cases"]) for c, rec in zip(codes, records) if c is not None))
     passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout))))
-    return [None if c is None else sum(passing[c, rec["test_cases"]]) / len(passing[c, rec["test_cases"]])
-            for c, rec in zip(codes, records)]
-
-
-def uses_bf16(device, precision: str) -> bool:
-    """--precision: "auto" is bf16 where bfloat16 is native (a GPU, a CPU with AVX512-BF16 or AMX)."""
-    return precision == "bf16" or (precision == "auto" and bfloat16_is_native(device))
-
-
-def amp(device, precision: str):
-    """bfloat16 autocast for sampling, log-probs and backward, or nothing ("fp32"). The weights and
-    the optimizer stay float32 either way: an lr of 1e-6 vanishes in bfloat16 weights."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=uses_bf16(device, precision))
-
-
-def old_log_probs_source(choice: str, device, precision: str) -> str:
-    """--old-log-probs auto: "sampled" in float32, where the recorded log-probs equal a forward
-    pass's to 3e-5; "recomputed" under bfloat16 autocast, where they differ by 0.03 on average."""
-    if choice != "auto":
-        return choice
-    return "recomputed" if uses_bf16(device, precision) else "sampled"
+    return [None if c is None else pass_rate(passing[c, rec["test_cases"]]) for c, rec in zip(codes, records)]
 
 
 def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batches: int, size: int) -> list[list[list[int]]]:
@@ -207,14 +151,6 @@ def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batch
         if seqs:
             plan.append([seqs[k:k + size] for k in range(0, len(seqs), size)])
     return plan
-
-
-def padded(rows: list[list[float]], device) -> torch.Tensor:
-    """Right-pad per-token values to [len(rows), longest row], as completion_log_probs lays them out."""
-    out = torch.zeros(len(rows), max(map(len, rows)))
-    for i, row in enumerate(rows):
-        out[i, :len(row)] = torch.tensor(row)
-    return out.to(device)
 
 
 def update(policy, ref_model, optimizer, prompts, completions, sampled_log_probs, advantages, plan, args) -> dict:
@@ -237,7 +173,7 @@ def update(policy, ref_model, optimizer, prompts, completions, sampled_log_probs
                 if index == 0:
                     old[key] = None
                 elif args.old_log_probs == "sampled":
-                    old[key] = padded([sampled_log_probs[i] for i in micro], policy.device)
+                    old[key] = recorded_log_probs([sampled_log_probs[i] for i in micro], policy.device)
                 else:
                     old[key] = completion_log_probs(model, p, c, pad, args.temperature)[0]
                 ref[key] = completion_log_probs(ref_model, p, c, pad, args.temperature)[0] if ref_model else None
@@ -278,51 +214,6 @@ def validate(policy, records: list[dict], args) -> float:
     replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
     rates = run_programs(replies, records, thinking=args.thinking, timeout=args.test_timeout)
     return float(np.mean([validation_reward(r) for r in rates]))
-
-
-# ================================================================ checkpoints and curves
-
-def rng_state() -> dict:
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-
-
-def drop_gguf_marker(model) -> None:
-    """A model read from a GGUF file holds plain float weights (transformers dequantizes them on load)
-    but keeps a "gguf quantized" marker that makes save_pretrained refuse; drop the marker."""
-    quantizer = getattr(model, "hf_quantizer", None)
-    if quantizer is not None and str(getattr(quantizer.quantization_config, "quant_method", "")).lower().endswith("gguf"):
-        model.hf_quantizer, model.is_quantized = None, False
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-
-
-def save_checkpoint(out: str, policy, optimizer, step: int, order: list[list[int]]) -> None:
-    """Write OUTPUT_DIR/checkpoint atomically: a killed save leaves the previous checkpoint intact."""
-    tmp, final, old = (os.path.join(out, n) for n in ("checkpoint.tmp", "checkpoint", "checkpoint.old"))
-    shutil.rmtree(tmp, ignore_errors=True)
-    policy.model.save_pretrained(tmp)
-    policy.tokenizer.save_pretrained(tmp)
-    torch.save({"step": step, "optimizer": optimizer.state_dict(), "order": order, "rng": rng_state()},
-               os.path.join(tmp, "trainer_state.pt"))
-    if os.path.exists(final):
-        os.replace(final, old)
-    os.replace(tmp, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def plot_curves(records: list[dict], path: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    keys = ["charts/reward_mean", "charts/pass_rate", "val/reward_mean", "losses/kl", "losses/clipfrac", "charts/zero_variance_groups"]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 6))
-    for ax, key in zip(axes.flat, keys):
-        ax.plot(*zip(*[(r["step"], r[key]) for r in records if key in r] or [((), ())]), marker=".")
-        ax.set(title=key, xlabel="step")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
 
 
 # ================================================================ main
@@ -413,18 +304,7 @@ def main(argv=None) -> None:
     order = [random.Random(args.seed + e).sample(range(len(prompts)), len(prompts)) for e in range(args.epochs)]
     start, history = 0, []
     if args.resume:
-        state = torch.load(os.path.join(checkpoint, "trainer_state.pt"), weights_only=False)
-        start, order = state["step"], state["order"]
-        optimizer.load_state_dict(state["optimizer"])
-        random.setstate(state["rng"]["python"])
-        np.random.set_state(state["rng"]["numpy"])
-        torch.set_rng_state(state["rng"]["torch"])
-        if state["rng"]["cuda"] is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        with open(metrics_path, encoding="utf-8") as f:  # steps after the checkpoint are done again
-            history = [r for r in map(json.loads, f) if r["step"] <= start]
-        with open(metrics_path, "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(r) + "\n" for r in history)
+        start, order, history = restore(args.output_dir, optimizer)
     print(f"{len(prompts)} prompts ({too_long} over {args.max_prompt_tokens} tokens dropped), {len(val_prompts)} held out; "
           f"{total} steps of {B} prompts x {G} completions; old log-probs {args.old_log_probs}")
 
@@ -437,7 +317,7 @@ def main(argv=None) -> None:
     if val_prompts and start == 0:
         log({"step": 0, "epoch": 0, "val/reward_mean": validate(policy, val_prompts, args)})
     bar = tqdm(total=total, initial=start, desc="train", unit="step")
-    count_tokens = (lambda text: len(policy.tokenizer(text, add_special_tokens=False)["input_ids"]))
+    count_tokens = token_counter(policy.tokenizer)
     for step in range(start + 1, total + 1):
         t0 = time.time()
         epoch, k = divmod(step - 1, steps_per_epoch)
@@ -479,7 +359,7 @@ def main(argv=None) -> None:
         if step % args.save_every == 0 or step == total:
             save_checkpoint(args.output_dir, policy, optimizer, step, order)
             if args.plot:
-                plot_curves(history, os.path.join(args.output_dir, "curves.png"))
+                plots.training_curves(history, os.path.join(args.output_dir, "curves.png"))
         bar.set_postfix({"reward": f"{record['charts/reward_mean']:.3f}", "pass": f"{record['charts/pass_rate']:.2f}",
                          **({"val": f"{record['val/reward_mean']:.3f}"} if "val/reward_mean" in record else {})})
         bar.update(1)

@@ -28,6 +28,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "data")]
 import collect  # noqa: E402
+import conversation  # noqa: E402
 from policy import load_policy  # noqa: E402
 import sandbox  # noqa: E402
 from problem_defs import PROBLEMS  # noqa: E402
@@ -86,7 +87,7 @@ def main():
     print(f"embedded model loaded in {time.perf_counter() - start:.0f} s ({policy.model.dtype}); "
           f"{torch.get_num_threads()} torch threads")
     problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
-    prompts = [policy.encode(collect.build_prompt(p)) for p in problems[:args.batch]]
+    prompts = [policy.encode(conversation.build_prompt(p)) for p in problems[:args.batch]]
 
     def batch_of(model):
         return lambda r: timed_generation(model, prompts, micro_batch=args.batch, max_new_tokens=args.max_new_tokens)

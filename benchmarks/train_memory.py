@@ -8,7 +8,7 @@ full length, the worst case), 2 mini-batches of micro-batches of --micro-batch, 
 train_bandit's --precision (bfloat16 autocast on a GPU). Prints the peak memory (on a GPU
 torch.cuda.max_memory_allocated, on a CPU the peak RSS) beside the estimate the README gives:
 20 bytes a parameter (weights, gradients, two AdamW moments, the reference model) plus the
-logits of a micro-batch and their gradient (train_bandit.TokenLogProbs keeps nothing else of
+logits of a micro-batch and their gradient (speedups.TokenLogProbs keeps nothing else of
 that size): 2 x 2 bytes per response token and vocabulary entry under bfloat16 autocast,
 2 x 4 in float32. Activations are what the estimate leaves out, so the last column is the
 measured peak over the estimate.
@@ -27,6 +27,7 @@ import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import speedups  # noqa: E402
 import train_bandit  # noqa: E402
 
 SHAPES = {  # hidden, intermediate, layers, attention heads, key-value heads, vocabulary
@@ -76,7 +77,7 @@ def main(argv=None) -> dict:
     vocab = model.config.vocab_size
     trainer = train_bandit.parse_args(["--prompts", "-", "--output-dir", "-", "--micro-batch", str(args.micro_batch),
                                        "--group-size", str(args.group_size), "--precision", args.precision])
-    trainer.old_log_probs = train_bandit.old_log_probs_source(trainer.old_log_probs, torch.device(device), args.precision)
+    trainer.old_log_probs = speedups.old_log_probs_source(trainer.old_log_probs, torch.device(device), args.precision)
     optimizer = torch.optim.AdamW(model.parameters(), lr=trainer.lr, weight_decay=trainer.weight_decay)
     policy = SimpleNamespace(model=model, tokenizer=SimpleNamespace(pad_token_id=0), device=torch.device(device))
 
@@ -98,7 +99,7 @@ def main(argv=None) -> dict:
     seconds = time.perf_counter() - start
 
     static = 20 * params
-    bf16 = train_bandit.uses_bf16(torch.device(device), args.precision)
+    bf16 = speedups.uses_bf16(torch.device(device), args.precision)
     logits = 2 * (2 if bf16 else 4) * args.micro_batch * args.response_tokens * vocab
     peak = peak_bytes(device)
     print(f"{args.shape}: {params / 1e6:.1f} M parameters, vocabulary {vocab}; {n} completions of "

@@ -1,7 +1,7 @@
 """How well the log-probs recorded while sampling agree with a forward pass's, in float32 and bfloat16.
 
 train_bandit.py's ratio needs the sampling policy's log-probs for the mini-batches after the
-first. It can record them while sampling (policy.SampledLogProbs) or recompute them with a
+first. It can record them while sampling (speedups.SampledLogProbs) or recompute them with a
 forward pass (--old-log-probs sampled / recomputed; auto picks sampled in float32 only). This
 measures the difference that choice makes: turn-0 prompts of bundled training problems,
 --samples completions each at temperature 1.0 from the model (float32 weights, as the trainer
@@ -19,10 +19,11 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from collect import build_prompt  # noqa: E402
+from conversation import build_prompt  # noqa: E402
 from policy import load_policy  # noqa: E402
 from problems import load_problems  # noqa: E402
-from train_bandit import amp, completion_log_probs, padded  # noqa: E402
+from speedups import amp, recorded_log_probs  # noqa: E402
+from train_bandit import completion_log_probs  # noqa: E402
 
 
 def agreement(policy, prompts, *, bf16: bool, max_new_tokens: int, seed: int) -> dict:
@@ -32,7 +33,7 @@ def agreement(policy, prompts, *, bf16: bool, max_new_tokens: int, seed: int) ->
                                                       micro_batch=len(prompts), log_probs=True)
         with torch.inference_mode():
             recomputed, mask = completion_log_probs(policy.model, prompts, completions, policy.tokenizer.pad_token_id)
-    diff = (padded(sampled, policy.device) - recomputed)[mask.bool()]
+    diff = (recorded_log_probs(sampled, policy.device) - recomputed)[mask.bool()]
     ratio = diff.exp()
     return {"tokens": diff.numel(), "mean": float(diff.abs().mean()), "max": float(diff.abs().max()),
             "over_0.05": float((diff.abs() > 0.05).float().mean()),

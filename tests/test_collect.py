@@ -4,6 +4,7 @@ import json
 import pytest
 
 import collect
+import conversation
 from policy import load_policy
 from problems import BadInputError
 from scripted import FakeSandbox, ScriptedPolicy, make_problem, reply
@@ -28,29 +29,29 @@ def run(problems, script, **options):
 
 
 def test_extract_code_takes_the_last_python_or_plain_block():
-    assert collect.extract_code("a\n```python\nx = 1\n```\nb\n```\nprint(2)\n```\n") == "print(2)"
-    assert collect.extract_code("```py\nprint(3)\n```") == "print(3)"
-    assert collect.extract_code("```python\nprint(1)\n```\n```cpp\nint main(){}\n```") == "print(1)"
-    assert collect.extract_code("no code here") is None
-    assert collect.extract_code("```python\nprint(1)\n") is None  # a reply cut off inside its block
+    assert conversation.extract_code("a\n```python\nx = 1\n```\nb\n```\nprint(2)\n```\n") == "print(2)"
+    assert conversation.extract_code("```py\nprint(3)\n```") == "print(3)"
+    assert conversation.extract_code("```python\nprint(1)\n```\n```cpp\nint main(){}\n```") == "print(1)"
+    assert conversation.extract_code("no code here") is None
+    assert conversation.extract_code("```python\nprint(1)\n") is None  # a reply cut off inside its block
 
 
 def test_feedback_is_the_first_failing_public_test_or_all_passed():
     result = {"passing": [True, False, False], "feedback": ["", "first failure", "second failure"]}
-    assert "\nfirst failure\n" in collect.feedback_message(result)
-    assert "second" not in collect.feedback_message(result)
-    passed = collect.feedback_message({"passing": [True, True], "feedback": ["", ""]})
-    assert collect.ALL_PUBLIC_PASSED_FEEDBACK in passed and "Hidden tests" in passed
-    assert collect.NO_CODE_FEEDBACK in collect.feedback_message(None)
+    assert "\nfirst failure\n" in conversation.feedback_message(result)
+    assert "second" not in conversation.feedback_message(result)
+    passed = conversation.feedback_message({"passing": [True, True], "feedback": ["", ""]})
+    assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in passed and "Hidden tests" in passed
+    assert conversation.NO_CODE_FEEDBACK in conversation.feedback_message(None)
 
 
 def test_thinking_keeps_the_answer_cut_to_6000_characters():
     answer = "plan\n```python\nprint(1)\n```"
-    assert collect.history_text("<think>long reasoning</think>\n" + answer, thinking=True) == answer
-    assert collect.history_text("<think>a</think>b</think> tail", thinking=True) == "tail"
-    assert collect.history_text("no end of thinking", thinking=True) == "no end of thinking"
-    assert collect.history_text("</think>" + "y" * 7000, thinking=True) == "y" * 6000
-    assert collect.history_text("<think>kept</think> as is", thinking=False) == "<think>kept</think> as is"
+    assert conversation.history_text("<think>long reasoning</think>\n" + answer, thinking=True) == answer
+    assert conversation.history_text("<think>a</think>b</think> tail", thinking=True) == "tail"
+    assert conversation.history_text("no end of thinking", thinking=True) == "no end of thinking"
+    assert conversation.history_text("</think>" + "y" * 7000, thinking=True) == "y" * 6000
+    assert conversation.history_text("<think>kept</think> as is", thinking=False) == "<think>kept</think> as is"
 
 
 def test_rollout_records_every_turn_in_the_right_place():
@@ -67,12 +68,12 @@ def test_rollout_records_every_turn_in_the_right_place():
     # Conversations: system, problem, then (reply, feedback) per turn, ending with feedback.
     conv0, conv1 = record["conversations"]
     assert [m["role"] for m in conv0] == ["system", "user"] + ["assistant", "user"] * 3
-    assert conv0[:2] == collect.build_prompt(ADD)
-    assert conv0[2]["content"] == reply(None) and collect.NO_CODE_FEEDBACK in conv0[3]["content"]
+    assert conv0[:2] == conversation.build_prompt(ADD)
+    assert conv0[2]["content"] == reply(None) and conversation.NO_CODE_FEEDBACK in conv0[3]["content"]
     assert "Input:\n2 2\nProgram's Output:\n6\nExpected Output:\n4" in conv0[5]["content"]
-    assert collect.ALL_PUBLIC_PASSED_FEEDBACK in conv0[7]["content"]
-    assert collect.ALL_PUBLIC_PASSED_FEEDBACK in conv1[3]["content"]
-    assert collect.ALL_PUBLIC_PASSED_FEEDBACK in conv1[5]["content"]
+    assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in conv0[7]["content"]
+    assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in conv1[3]["content"]
+    assert conversation.ALL_PUBLIC_PASSED_FEEDBACK in conv1[5]["content"]
     assert "Input:\n1 2\nError:\nZeroDivisionError" in conv1[7]["content"]
     # The model saw, at turn t, exactly the conversation up to the feedback on turn t-1.
     assert policy.calls == 3

@@ -100,22 +100,6 @@ def test_completion_log_probs_match_one_sequence_at_a_time(tmp_path):
         assert torch.allclose(log_probs[row, :len(c)], expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("dtype, temperature", [(torch.float32, 1.0), (torch.float32, 0.6), (torch.bfloat16, 1.0)])
-def test_token_log_probs_in_chunks_equal_log_softmax_values_and_gradients(monkeypatch, dtype, temperature):
-    monkeypatch.setattr(tb.TokenLogProbs, "CHUNK_ENTRIES", 3 * 50)  # 3 rows a chunk: 15 rows in 5 chunks
-    torch.manual_seed(0)
-    logits = (torch.randn(3, 5, 50) * 3).to(dtype).requires_grad_()
-    targets, weights = torch.randint(0, 50, (3, 5)), torch.randn(3, 5)
-    chunked = tb.TokenLogProbs.apply(logits, targets, temperature)
-    (chunked * weights).sum().backward()
-    chunked_grad, logits.grad = logits.grad, None
-    plain = (logits.float() / temperature).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-    (plain * weights).sum().backward()
-    assert chunked.dtype == torch.float32 and chunked_grad.dtype == dtype
-    assert torch.allclose(chunked, plain, atol=1e-5)
-    assert torch.allclose(chunked_grad.float(), logits.grad.float(), atol=1e-5)
-
-
 def test_plan_micro_batches_splits_groups_then_sequences():
     lengths = [5, 1, 4, 2, 9, 9, 3, 3]  # 4 groups of G=2
     plan = tb.plan_micro_batches([0, 1, 3], 2, lengths, mini_batches=2, size=3)

@@ -1,0 +1,48 @@
+"""The PNG figures, drawn with matplotlib (imported only when a figure is drawn).
+
+    pass_at_1_per_turn(lines, path)   Pass@1 (%) against turn, one line per model or arm;
+                                      lines: [{"label", "pass_at_1": [turn], optional "error": [turn]}]
+    training_curves(records, path)    train_bandit.py's metrics against step
+"""
+import os
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(fig, path: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _pyplot().close(fig)
+
+
+def pass_at_1_per_turn(lines: list[dict], path: str, title: str = "Multi-turn Pass@1") -> None:
+    """One line per entry of `lines`, with error bars where an entry has "error" (in the same units)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for line in lines:
+        values = [100 * p for p in line["pass_at_1"]]
+        errors = [100 * e for e in line["error"]] if line.get("error") else None
+        ax.errorbar(range(len(values)), values, yerr=errors, marker="o", capsize=4, label=line["label"])
+    ax.set(xlabel="turn", ylabel="Pass@1 on hidden tests (%)", title=title)
+    ax.set_xticks(range(max(len(line["pass_at_1"]) for line in lines)))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    _save(fig, path)
+
+
+def training_curves(records: list[dict], path: str) -> None:
+    """Reward, pass rate, validation reward, KL, clip fraction and zero-variance groups against step."""
+    plt = _pyplot()
+    keys = ["charts/reward_mean", "charts/pass_rate", "val/reward_mean", "losses/kl", "losses/clipfrac",
+            "charts/zero_variance_groups"]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 6))
+    for ax, key in zip(axes.flat, keys):
+        ax.plot(*zip(*[(r["step"], r[key]) for r in records if key in r] or [((), ())]), marker=".")
+        ax.set(title=key, xlabel="step")
+    _save(fig, path)

@@ -1,0 +1,171 @@
+"""What train_bandit.py computes faster or in less memory than the plain formula: a reader
+learning the method can skip this file. Each piece stands beside the formula it replaces,
+and tests/test_speedups.py shows that they agree.
+
+    token_log_probs(logits, targets, T)    = plain_token_log_probs(...), without a float32 copy of
+                                             the [B, C, V] logits (TokenLogProbs, chunked)
+    SampledLogProbs                        the old log-probs recorded while `generate` samples, in
+                                             place of a forward pass over the completions afterwards
+    recorded_log_probs(rows, device)       those recorded lists as a right-padded [B, C] tensor
+    bfloat16_is_native(device)             whether bfloat16 runs in hardware (the default dtype)
+    amp(device, precision)                 bfloat16 autocast where bfloat16 is native
+    old_log_probs_source(choice, ...)      which of the two old log-probs "auto" uses
+    overlapped_turns(chunks, ...)          collect.plain_turns, with generation and the sandbox
+                                             working at the same time
+"""
+import concurrent.futures
+import time
+
+import torch
+from transformers import LogitsProcessor
+
+# ---------------------------------------------------------------- log-probs of chosen tokens
+
+
+def plain_token_log_probs(logits: torch.Tensor, targets: torch.Tensor, temperature: float) -> torch.Tensor:
+    """log_softmax(logits / T)[target] at every position: [B, C, V], [B, C] -> [B, C] float32.
+
+    The formula. For backward it keeps a float32 copy of the logits and builds float32 gradients
+    of the same size: about 16 bytes a vocabulary entry, the largest share of a GPU update's memory."""
+    return (logits.float() / temperature).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+
+
+class TokenLogProbs(torch.autograd.Function):
+    """plain_token_log_probs in float32 a chunk of rows at a time.
+
+    The forward keeps only the logits, in their own dtype, and the [B, C] log-sum-exp; the
+    backward writes the gradient, (one_hot(target) - softmax(logits / T)) / T, chunk by chunk
+    into a tensor of the logits' dtype. The arithmetic is float32 throughout, as in the formula.
+    """
+    CHUNK_ENTRIES = 2 ** 24  # float32 temporaries of about 64 MB at a time
+
+    @staticmethod
+    def forward(ctx, logits, targets, temperature):
+        flat, index = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1, 1)
+        rows = max(1, TokenLogProbs.CHUNK_ENTRIES // flat.shape[1])
+        lse = torch.cat([torch.logsumexp(flat[s:s + rows].float() / temperature, dim=-1) for s in range(0, len(flat), rows)])
+        picked = flat.gather(1, index).squeeze(1).float() / temperature
+        ctx.save_for_backward(logits, targets, lse)
+        ctx.temperature, ctx.rows = temperature, rows
+        return (picked - lse).view(targets.shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        logits, targets, lse = ctx.saved_tensors
+        flat, index, g = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1, 1), grad_out.reshape(-1, 1).float()
+        grad = torch.empty_like(flat)
+        for s in range(0, len(flat), ctx.rows):
+            e = s + ctx.rows
+            chunk = torch.exp(flat[s:e].float() / ctx.temperature - lse[s:e, None]) * -g[s:e]  # -softmax * g
+            chunk.scatter_add_(1, index[s:e], g[s:e])  # + one_hot * g
+            grad[s:e] = chunk / ctx.temperature
+        return grad.view_as(logits), None, None
+
+
+def token_log_probs(logits: torch.Tensor, targets: torch.Tensor, temperature: float) -> torch.Tensor:
+    """The same values and gradients as plain_token_log_probs, in less memory."""
+    return TokenLogProbs.apply(logits, targets, temperature)
+
+
+# ---------------------------------------------------------------- old log-probs recorded while sampling
+
+
+class SampledLogProbs(LogitsProcessor):
+    """Records the log-prob of every sampled token under the distribution it was drawn from.
+
+    The plain way is a no-grad forward pass over prompt + completion after sampling
+    (train_bandit.completion_log_probs); in float32 the two agree to 3e-5.
+    `generate` hands a logits processor the tokens so far and the scores of the next token,
+    so the token drawn from step t's scores shows up as the last input id of step t+1's call;
+    only the log-softmax of one step is kept, never a [batch, length, vocabulary] tensor.
+    Custom processors run before generate's temperature warper, so the temperature is applied
+    here, as completion_log_probs applies it. `finish(sequences)` takes the last token's.
+    """
+
+    def __init__(self, temperature: float):
+        self.temperature, self.previous, self.steps = temperature, None, []
+
+    def __call__(self, input_ids, scores):
+        if self.previous is not None:
+            self.steps.append(self.previous.gather(1, input_ids[:, -1:]))
+        self.previous = torch.log_softmax(scores.float() / self.temperature, dim=-1)
+        return scores
+
+    def finish(self, sequences: torch.Tensor) -> torch.Tensor:
+        """[batch, new tokens] log-probs of the sampled tokens (rows past a stop token: padding's)."""
+        return torch.cat(self.steps + [self.previous.gather(1, sequences[:, -1:])], dim=1).cpu()
+
+
+def recorded_log_probs(rows: list[list[float]], device) -> torch.Tensor:
+    """Per-token values right-padded to [len(rows), longest row], as completion_log_probs lays them out."""
+    out = torch.zeros(len(rows), max(map(len, rows)))
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = torch.tensor(row)
+    return out.to(device)
+
+
+# ---------------------------------------------------------------- precision
+
+
+def bfloat16_is_native(device: str | torch.device) -> bool:
+    """True where bfloat16 matrix products run in hardware: every CUDA GPU, and CPUs with
+    AVX512-BF16 or AMX. There the embedded model generates about 1.8x faster in bfloat16 than
+    in float32 (benchmarks/generation.py --dtype); elsewhere bfloat16 is emulated and slower."""
+    if torch.device(device).type == "cuda":
+        return True
+    probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(probe is not None and probe() for probe in probes)
+
+
+def uses_bf16(device, precision: str) -> bool:
+    """--precision: "auto" is bf16 where bfloat16 is native (a GPU, a CPU with AVX512-BF16 or AMX)."""
+    return precision == "bf16" or (precision == "auto" and bfloat16_is_native(device))
+
+
+def amp(device, precision: str):
+    """bfloat16 autocast for sampling, log-probs and backward, or nothing ("fp32"). The weights and
+    the optimizer stay float32 either way: an lr of 1e-6 vanishes in bfloat16 weights."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=uses_bf16(device, precision))
+
+
+def old_log_probs_source(choice: str, device, precision: str) -> str:
+    """--old-log-probs auto: "sampled" in float32, where the recorded log-probs equal a forward
+    pass's to 3e-5; "recomputed" under bfloat16 autocast, where they differ by 0.03 on average."""
+    if choice != "auto":
+        return choice
+    return "recomputed" if uses_bf16(device, precision) else "sampled"
+
+
+# ---------------------------------------------------------------- generation and sandbox at once
+
+
+def overlapped_turns(chunks, generate, run, stats):
+    """collect.plain_turns with two chunks in flight: the same chunks, finished in the same order.
+
+    While chunk A's programs run in the sandbox (a background thread), chunk B generates its
+    next turn; then they swap. Generation waits on the sandbox only when the sandbox is slower
+    than generation, or at the very end when a single chunk is left; `stats.sandbox_wait_s`
+    counts that wait.
+    """
+    chunks = iter(chunks)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        ready, in_sandbox = next(chunks, None), None  # ready: can generate now; in_sandbox: (chunk, future)
+        while ready or in_sandbox:
+            submitted = None
+            if ready:
+                jobs = ready.add_replies(generate(ready))
+                submitted = (ready, pool.submit(run, jobs))
+            ready = None
+            if in_sandbox:
+                chunk, future = in_sandbox
+                start = time.perf_counter()
+                chunk.add_results(future.result())
+                stats.sandbox_wait_s += time.perf_counter() - start
+                if chunk.done:
+                    yield chunk
+                    ready = next(chunks, None)
+                else:
+                    ready = chunk
+            elif submitted:  # the first turn of the first chunk: start the second chunk meanwhile
+                ready = next(chunks, None)
+            in_sandbox = submitted

@@ -1,0 +1,89 @@
+"""speedups.py agrees with the plain formulas it replaces: chunked log-probs = log_softmax, recorded old
+log-probs = a forward pass (float32); bfloat16 autocast where it is native, float32 weights either way."""
+import pytest
+import torch
+
+import speedups
+import train_bandit
+from policy import load_policy
+from speedups import bfloat16_is_native
+from tiny_model import build_tiny_model
+
+
+def test_autocast_follows_the_precision_flag():
+    cpu = torch.device("cpu")
+    assert speedups.amp(cpu, "fp32")._enabled is False
+    assert speedups.amp(cpu, "bf16")._enabled is True and speedups.amp(cpu, "bf16").fast_dtype == torch.bfloat16
+    assert speedups.amp(cpu, "auto")._enabled is bfloat16_is_native(cpu)
+    assert bfloat16_is_native("cuda")
+
+
+def test_bf16_autocast_sampling_and_log_probs_run_on_float32_weights(tmp_path):
+    policy = load_policy(build_tiny_model(str(tmp_path / "tiny")), device="cpu", dtype="float32")
+    prompt = policy.encode([{"role": "user", "content": "add"}])
+    with speedups.amp(policy.device, "bf16"):
+        completion = policy.generate_tokens([prompt], temperature=1.0, max_new_tokens=5)[0]
+        log_probs, mask = train_bandit.completion_log_probs(policy.model, [prompt], [completion],
+                                                            policy.tokenizer.pad_token_id)
+    assert log_probs.dtype == torch.float32 and mask.sum() == len(completion)
+    assert bool((log_probs <= 0).all()) and next(policy.model.parameters()).dtype == torch.float32
+
+
+def test_sampled_log_probs_equal_a_forward_pass_in_float32(tmp_path):
+    policy = load_policy(build_tiny_model(str(tmp_path / "tiny")), device="cpu", dtype="float32")
+    prompts = [policy.encode([{"role": "user", "content": text}]) for text in ["add", "a longer prompt", "x"]] * 4
+    for temperature in (1.0, 0.7):
+        torch.manual_seed(0)
+        completions, sampled = policy.generate_tokens(prompts, temperature=temperature, max_new_tokens=40,
+                                                      micro_batch=5, log_probs=True)
+        assert [len(c) for c in completions] == [len(s) for s in sampled]
+        assert min(map(len, completions)) < 40  # some stopped early: padding rows are cut off
+        with torch.no_grad():
+            recomputed, mask = train_bandit.completion_log_probs(policy.model, prompts, completions,
+                                                                 policy.tokenizer.pad_token_id, temperature)
+        assert float((speedups.recorded_log_probs(sampled, "cpu") - recomputed).mul(mask).abs().max()) < 1e-5
+    with pytest.raises(ValueError, match="top-p"):
+        policy.generate_tokens(prompts, temperature=1.0, top_p=0.9, max_new_tokens=4, log_probs=True)
+
+
+def test_old_log_probs_auto_records_them_only_in_float32():
+    cpu = torch.device("cpu")
+    assert speedups.old_log_probs_source("auto", cpu, "fp32") == "sampled"
+    assert speedups.old_log_probs_source("auto", cpu, "bf16") == "recomputed"
+    assert speedups.old_log_probs_source("recomputed", cpu, "fp32") == "recomputed"
+    assert speedups.old_log_probs_source("sampled", cpu, "bf16") == "sampled"
+
+
+@pytest.mark.parametrize("dtype, temperature", [(torch.float32, 1.0), (torch.float32, 0.6), (torch.bfloat16, 1.0)])
+def test_token_log_probs_in_chunks_equal_the_plain_formula_values_and_gradients(monkeypatch, dtype, temperature):
+    monkeypatch.setattr(speedups.TokenLogProbs, "CHUNK_ENTRIES", 3 * 50)  # 3 rows a chunk: 15 rows in 5 chunks
+    torch.manual_seed(0)
+    logits = (torch.randn(3, 5, 50) * 3).to(dtype).requires_grad_()
+    targets, weights = torch.randint(0, 50, (3, 5)), torch.randn(3, 5)
+    chunked = speedups.TokenLogProbs.apply(logits, targets, temperature)
+    (chunked * weights).sum().backward()
+    chunked_grad, logits.grad = logits.grad, None
+    plain = speedups.plain_token_log_probs(logits, targets, temperature)
+    (plain * weights).sum().backward()
+    assert chunked.dtype == torch.float32 and chunked_grad.dtype == dtype
+    assert torch.allclose(chunked, plain, atol=1e-5)
+    assert torch.allclose(chunked_grad.float(), logits.grad.float(), atol=1e-5)
+
+
+def test_overlapped_turns_give_the_records_of_the_plain_loop():
+    import collect
+    from scripted import FakeSandbox, ScriptedPolicy, make_problem, reply
+    problems = [make_problem(f"p{i}", f"Problem {i}: add.", [("1 2", "3")], [("3 4", "7")]) for i in range(5)]
+    right, times3 = "str(sum(map(int, s.split())))", "str(int(s.split()[0]) * 3)"
+    script = {p["question"]: [[reply(right), reply(times3), reply(None)], [reply(times3)] * 3] for p in problems}
+
+    def records(overlap):
+        sandbox, stats = FakeSandbox(), collect.RolloutStats()
+        out = list(collect.rollout(ScriptedPolicy(script), problems, n_samples=2, turns=2, run_batch=sandbox,
+                                   chunk_problems=2, temperature=0.6, max_new_tokens=8, overlap=overlap, stats=stats))
+        return out, sandbox.batches, stats
+    plain, plain_batches, plain_stats = records(overlap=False)
+    overlapped, overlapped_batches, overlapped_stats = records(overlap=True)
+    assert overlapped == plain and [r["id"] for r in plain] == [f"p{i}" for i in range(5)]
+    assert plain_batches == overlapped_batches == 3 * 3  # 3 chunks x 3 turns
+    assert (plain_stats.problems, plain_stats.programs) == (overlapped_stats.problems, overlapped_stats.programs) == (5, 30)
