@@ -48,7 +48,7 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-import collect  # noqa: E402
+import conversation  # noqa: E402
 import sandbox  # noqa: E402
 from problems import make_record, write_jsonl  # noqa: E402
 
@@ -112,10 +112,10 @@ def fixed_texts() -> tuple[str, ...]:
     """The texts every toy conversation repeats: collect.py's prompts and feedback frame, the
     sandbox's feedback labels, the chat roles, the code fence, the statement. The toy tokenizer
     makes each one token, so a three-turn conversation is ~200 tokens instead of ~2,500."""
-    before, after = collect.FEEDBACK_TEMPLATE.split("{feedback}")
+    before, after = conversation.FEEDBACK_TEMPLATE.split("{feedback}")
     statement_head, statement_tail = STATEMENT.split("{number}")
-    return (collect.SYSTEM_PROMPT, collect.STDIO_INSTRUCTION + "\n\nProblem:\n", before, after,
-            collect.ALL_PUBLIC_PASSED_FEEDBACK, collect.NO_CODE_FEEDBACK, "Input:\n", "\nProgram's Output:\n",
+    return (conversation.SYSTEM_PROMPT, conversation.STDIO_INSTRUCTION + "\n\nProblem:\n", before, after,
+            conversation.ALL_PUBLIC_PASSED_FEEDBACK, conversation.NO_CODE_FEEDBACK, "Input:\n", "\nProgram's Output:\n",
             "\nExpected Output:\n", "Error:\n", statement_head, statement_tail, "```python\n", "\n```",
             "system\n", "user\n", "assistant\n")
 
@@ -125,29 +125,29 @@ def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
     real sandbox run of the program on the problem's public tests."""
     jobs = [(OPERATIONS[op], p["public_test_cases"]) for p in problems for op in OPERATIONS]
     results = iter(sandbox.run_tests_batch(jobs))
-    return {(p["id"], op): collect.feedback_message(next(results)) for p in problems for op in OPERATIONS}
+    return {(p["id"], op): conversation.feedback_message(next(results)) for p in problems for op in OPERATIONS}
 
 
 def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turns: int) -> list[dict]:
     """A conversation as collect.py builds it, with the program of every turn drawn uniformly
     and independently of everything before it: the reference model must ignore feedback."""
-    conversation = collect.build_prompt(problem)
+    messages = conversation.build_prompt(problem)
     for _ in range(turns + 1):
         operation = rng.choice(list(OPERATIONS))
-        conversation += [{"role": "assistant", "content": reply(operation)},
-                         {"role": "user", "content": feedback[problem["id"], operation]}]
-    return conversation[:-1]  # ends with the last reply
+        messages += [{"role": "assistant", "content": reply(operation)},
+                     {"role": "user", "content": feedback[problem["id"], operation]}]
+    return messages[:-1]  # ends with the last reply
 
 
-def supervised_example(policy, conversation: list[dict]) -> tuple[list[int], list[int]]:
+def supervised_example(policy, messages: list[dict]) -> tuple[list[int], list[int]]:
     """Token ids of a conversation ending with an assistant reply, and a 0/1 mask on the tokens
     of every assistant reply (its end-of-turn token included), built from the chat template."""
     end = policy.tokenizer.convert_tokens_to_ids("<|im_end|>")
     ids, mask = [], []
-    for t in range(2, len(conversation), 2):
-        prompt = policy.encode(conversation[:t])
+    for t in range(2, len(messages), 2):
+        prompt = policy.encode(messages[:t])
         assert prompt[:len(ids)] == ids, "the chat template must render a conversation prefix as a token prefix"
-        target = policy.tokenizer(conversation[t]["content"], add_special_tokens=False)["input_ids"] + [end]
+        target = policy.tokenizer(messages[t]["content"], add_special_tokens=False)["input_ids"] + [end]
         mask += [0] * (len(prompt) - len(ids)) + [1] * len(target)
         ids = prompt + target
     return ids, mask

@@ -53,7 +53,7 @@ def test_split_cuts_the_known_toy_trajectories(tmp_path):
     tokenizer = str(tmp_path / "tokenizer")
     build_tokenizer(toy_world.fixed_texts()).save_pretrained(tokenizer)
     stats = collections.Counter()
-    count = split.token_counter(tokenizer)
+    count = split.prompt_token_counter(tokenizer)
     prompts = [p for r in records for p in split.split_problem(r, "f", stats=stats, count_tokens=count)]
     h = hard["id"]
     # Candidates s0, s1, s2 (diff 1) and s4 (diff 2/3): four, so down-sampling keeps all, smallest diff first.
