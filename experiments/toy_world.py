@@ -63,9 +63,30 @@ STATEMENT = "Read one lowercase word from standard input and print the answer fo
 PUBLIC_TESTS, HIDDEN_TESTS = 2, 4
 
 
-def reply(operation: str) -> str:
-    """The reference model's whole reply: one program in collect.py's fenced format."""
-    return f"```python\n{OPERATIONS[operation]}\n```"
+READINGS = {  # what the expected output looks like -> the sentence of the reference model's analysis
+    "capitals": "The expected output is in capitals.",
+    "number": "The expected output is a number.",
+    "small": "The expected output is in small letters.",
+    "passed": "All public tests passed.",
+}
+
+
+def analysis(feedback: str | None) -> str:
+    """The reference model's one-line analysis of the last feedback (collect.py asks it to analyse
+    the feedback before it writes code): what the expected output shown looks like. None: turn 0."""
+    if feedback is None:
+        return ""
+    if "Expected Output:\n" not in feedback:
+        return READINGS["passed"] + "\n"
+    expected = feedback.split("Expected Output:\n", 1)[1].split("\n", 1)[0]
+    kind = "number" if expected.isdigit() else "capitals" if expected.isupper() else "small"
+    return READINGS[kind] + "\n"
+
+
+def reply(operation: str, feedback: str | None = None) -> str:
+    """The reference model's whole reply: its analysis of the last feedback (none at turn 0), then
+    one program in collect.py's fenced format."""
+    return f"{analysis(feedback)}```python\n{OPERATIONS[operation]}\n```"
 
 
 def answer(operation: str, word: str) -> str:
@@ -117,7 +138,7 @@ def fixed_texts() -> tuple[str, ...]:
     return (conversation.SYSTEM_PROMPT, conversation.STDIO_INSTRUCTION + "\n\nProblem:\n", before, after,
             conversation.ALL_PUBLIC_PASSED_FEEDBACK, conversation.NO_CODE_FEEDBACK, "Input:\n", "\nProgram's Output:\n",
             "\nExpected Output:\n", "Error:\n", statement_head, statement_tail, "```python\n", "\n```",
-            "system\n", "user\n", "assistant\n")
+            "system\n", "user\n", "assistant\n", *READINGS.values())
 
 
 def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
@@ -129,13 +150,15 @@ def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
 
 
 def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turns: int) -> list[dict]:
-    """A conversation as collect.py builds it, with the program of every turn drawn uniformly
-    and independently of everything before it: the reference model must ignore feedback."""
-    messages = conversation.build_prompt(problem)
+    """A conversation as collect.py builds it. Every reply analyses the last feedback correctly,
+    but its program is drawn uniformly, independently of everything before it: the reference
+    model reads the feedback and does not act on it."""
+    messages, last = conversation.build_prompt(problem), None
     for _ in range(turns + 1):
         operation = rng.choice(list(OPERATIONS))
-        messages += [{"role": "assistant", "content": reply(operation)},
-                     {"role": "user", "content": feedback[problem["id"], operation]}]
+        messages += [{"role": "assistant", "content": reply(operation, last)}]
+        last = feedback[problem["id"], operation]
+        messages += [{"role": "user", "content": last}]
     return messages[:-1]  # ends with the last reply
 
 
@@ -220,7 +243,7 @@ class Stages:
                 pending.remove(name)
                 argv = self.todo[name][0]
                 argv = argv() if callable(argv) else argv
-                log = open(os.path.join(self.out, "logs", name.replace("/", "-") + ".log"), "w")
+                log = open(os.path.join(self.out, "logs", name + ".log"), "w")
                 log.write("$ python " + " ".join(argv) + "\n")
                 log.flush()
                 process = subprocess.Popen([sys.executable, os.path.join(ROOT, argv[0]), *argv[1:]], cwd=ROOT,
@@ -281,14 +304,15 @@ def add_stages(stages: Stages, world: str, seed: int, args) -> None:
     """collect -> split (Cobalt's cuts, and turn 0 only) -> train both -> evaluate all three arms."""
     run = lambda *parts: os.path.join(stages.out, f"seed{seed}", *parts)  # noqa: E731
     model, s = os.path.join(world, "model"), str(seed)
-    sampling = ["--max-new-tokens", str(args.max_new_tokens), "--dtype", "float32", "--seed", s, "--quiet"]
-    stages.add(f"seed{seed}/collect", ["collect.py", "--model", model, "--problems", os.path.join(world, "train.jsonl"),
+    sampling = ["--max-new-tokens", str(args.max_new_tokens), "--micro-batch", "64", "--chunk-problems", "8", "--dtype", "float32",
+                "--seed", s, "--quiet"]
+    stages.add(f"seed{seed}-collect", ["collect.py", "--model", model, "--problems", os.path.join(world, "train.jsonl"),
                                        "--n-samples", str(args.collect_samples), "--turns", "2", *sampling,
                                        "--output", run("trajectories.jsonl")])
-    for arm, cuts in (("cobalt", []), ("turn0", ["--max-turn", "0"])):
-        stages.add(f"seed{seed}/split-{arm}", ["split.py", "--trajectories", run("trajectories.jsonl"), *cuts,
+    for arm, cuts in (("cobalt", ["--max-turn", "2"]), ("turn0", ["--max-turn", "0"])):
+        stages.add(f"seed{seed}-split-{arm}", ["split.py", "--trajectories", run("trajectories.jsonl"), *cuts,
                                                "--tokenizer", model, "--output", run(f"prompts-{arm}.jsonl"),
-                                               "--seed", s], after=(f"seed{seed}/collect",))
+                                               "--seed", s], after=(f"seed{seed}-collect",))
 
         def train(arm=arm):  # both arms: the same steps of the same number of prompts, whatever their prompt count
             prompts = count_lines(run(f"prompts-{arm}.jsonl"))
@@ -299,14 +323,14 @@ def add_stages(stages: Stages, world: str, seed: int, args) -> None:
                     "--group-size", str(args.group_size), "--mini-batches", "2", "--micro-batch", "32",
                     "--gen-micro-batch", "64", "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr),
                     "--kl-coef", str(args.kl_coef), "--save-every", str(args.steps), "--seed", s]
-        stages.add(f"seed{seed}/train-{arm}", train, after=(f"seed{seed}/split-{arm}",))
+        stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",))
     for arm in ARMS:
         arm_model = model if arm == "base" else run(f"train-{arm}", "final")
-        stages.add(f"seed{seed}/evaluate-{arm}",
+        stages.add(f"seed{seed}-evaluate-{arm}",
                    ["evaluate.py", "--model", arm_model, "--problems", os.path.join(world, "test.jsonl"),
                     "--n-samples", str(args.eval_samples), "--turns", "2", *sampling, "--k", "1", "--label", arm,
                     "--output", run("eval", f"{arm}.jsonl")],
-                   after=() if arm == "base" else (f"seed{seed}/train-{arm}",))
+                   after=() if arm == "base" else (f"seed{seed}-train-{arm}",))
 
 
 # ---------------------------------------------------------------- results
