@@ -63,30 +63,36 @@ STATEMENT = "Read one lowercase word from standard input and print the answer fo
 PUBLIC_TESTS, HIDDEN_TESTS = 2, 4
 
 
-READINGS = {  # what the expected output looks like -> the sentence of the reference model's analysis
-    "capitals": "The expected output is in capitals.",
-    "number": "The expected output is a number.",
-    "small": "The expected output is in small letters.",
-    "passed": "All public tests passed.",
+PLANS = {  # operation -> the plan line the reference model writes before its program
+    "upper": "Plan: upper-case the word.\n",
+    "reverse": "Plan: reverse the word.\n",
+    "length": "Plan: print its length.\n",
 }
 
 
-def analysis(feedback: str | None) -> str:
-    """The reference model's one-line analysis of the last feedback (collect.py asks it to analyse
-    the feedback before it writes code): what the expected output shown looks like. None: turn 0."""
+def analysis(feedback: str | None, previous: str | None) -> str:
+    """The reference model's one-line analysis of the last feedback (collect.py asks for one before
+    the code): what the expected output shown looks like, or, when the public tests passed, which
+    program passed. Nothing at turn 0 (feedback None)."""
     if feedback is None:
         return ""
     if "Expected Output:\n" not in feedback:
-        return READINGS["passed"] + "\n"
+        return f"All public tests passed with the plan to {PLANS[previous][6:]}"
     expected = feedback.split("Expected Output:\n", 1)[1].split("\n", 1)[0]
-    kind = "number" if expected.isdigit() else "capitals" if expected.isupper() else "small"
-    return READINGS[kind] + "\n"
+    looks = "a number" if expected.isdigit() else "in capitals" if expected.isupper() else "in small letters"
+    return f"The expected output is {looks}.\n"
 
 
-def reply(operation: str, feedback: str | None = None) -> str:
-    """The reference model's whole reply: its analysis of the last feedback (none at turn 0), then
-    one program in collect.py's fenced format."""
-    return f"{analysis(feedback)}```python\n{OPERATIONS[operation]}\n```"
+def reply(operation: str, feedback: str | None = None, previous: str | None = None) -> str:
+    """The reference model's whole reply: its analysis of the last feedback on its `previous`
+    operation (none at turn 0), its plan, then the program in collect.py's fenced format."""
+    return f"{analysis(feedback, previous)}{PLANS[operation]}```python\n{OPERATIONS[operation]}\n```"
+
+
+def analyses() -> list[str]:
+    """Every analysis line the reference model writes."""
+    return ([f"The expected output is {looks}.\n" for looks in ("a number", "in capitals", "in small letters")]
+            + [analysis("", op) for op in OPERATIONS])
 
 
 def answer(operation: str, word: str) -> str:
@@ -138,7 +144,7 @@ def fixed_texts() -> tuple[str, ...]:
     return (conversation.SYSTEM_PROMPT, conversation.STDIO_INSTRUCTION + "\n\nProblem:\n", before, after,
             conversation.ALL_PUBLIC_PASSED_FEEDBACK, conversation.NO_CODE_FEEDBACK, "Input:\n", "\nProgram's Output:\n",
             "\nExpected Output:\n", "Error:\n", statement_head, statement_tail, "```python\n", "\n```",
-            "system\n", "user\n", "assistant\n", *READINGS.values())
+            "system\n", "user\n", "assistant\n", *analyses(), *PLANS.values())
 
 
 def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
@@ -153,11 +159,11 @@ def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turn
     """A conversation as collect.py builds it. Every reply analyses the last feedback correctly,
     but its program is drawn uniformly, independently of everything before it: the reference
     model reads the feedback and does not act on it."""
-    messages, last = conversation.build_prompt(problem), None
+    messages, last, previous = conversation.build_prompt(problem), None, None
     for _ in range(turns + 1):
         operation = rng.choice(list(OPERATIONS))
-        messages += [{"role": "assistant", "content": reply(operation, last)}]
-        last = feedback[problem["id"], operation]
+        messages += [{"role": "assistant", "content": reply(operation, last, previous)}]
+        last, previous = feedback[problem["id"], operation], operation
         messages += [{"role": "user", "content": last}]
     return messages[:-1]  # ends with the last reply
 

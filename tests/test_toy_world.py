@@ -70,3 +70,12 @@ def test_split_cuts_the_known_toy_trajectories(tmp_path):
     # split.py --max-turn 0, the turn-0-only baseline, keeps only the turn-0 prompt.
     only_turn0 = [p for r in records for p in split.split_problem(r, "f", max_turn=0)]
     assert [p["example_id"] for p in only_turn0] == [f"{h}/t0"]
+
+
+def test_cobalt_learns_to_use_feedback_where_turn0_training_cannot(tmp_path):
+    """The real stages on a smaller toy world, one seed: base, turn-0-only and Cobalt training."""
+    means = toy_world.main(["--seeds", "0", "--out", str(tmp_path / "toy"), *SMALL])
+    margin = max(means["cobalt"][1] - means["turn0"][1], means["cobalt"][2] - means["turn0"][2])
+    print(f"Pass@1 turns 0/1/2: base {means['base']}, turn0 {means['turn0']}, cobalt {means['cobalt']}")
+    assert json.loads((tmp_path / "toy" / "summary.json").read_text())[0].keys() == {"arm", "seed", "turn", "pass_at_1"}
+    assert margin > MARGIN
