@@ -4,19 +4,27 @@ Every toy problem reads one lowercase word and must print one of K = 3 operation
 upper-cased ("abc" -> "ABC"), reversed ("cba") or its length ("3"). The statement names none of
 them, so at turn 0 no policy can beat 1/3 on held-out problems. The feedback that collect.py
 writes after a failed program (the first failing public test: input, the program's output, the
-expected output) tells which one the tests want: capitals, digits or a lowercase word. The
-reference model is a tiny Llama warmed up to write the three programs in collect.py's format,
-picking one uniformly at every turn whatever the conversation says, so its Pass@1 is about 1/3
-at every turn.
+expected output) tells which one the tests want: capitals, a number or small letters.
+
+The reference model is a tiny Llama (4 layers, 128 wide) with a tokenizer built for this world:
+collect.py's fixed texts, the three programs and the comment lines below are one token each,
+everything else one character a token, so a three-turn conversation is ~60 tokens, not ~2,500.
+A supervised warm-up on conversations built as collect.py builds them (feedback from real
+sandbox runs) teaches it to answer every feedback with a program whose first line is a comment
+reading the feedback correctly ("# The expected output is in capitals.", or "# All public tests
+passed with the program that reverses the word.") and then one of the three programs drawn
+uniformly, whatever the comment says. It reads the feedback and does not act on it, so its
+Pass@1 is about 1/3 at every turn; acting on it is what training has to teach.
 
 Then the four real stages run unchanged, with the toy problems as `--problems` files and the
 warmed-up model as `--model`, for three arms from the same start:
     base      the warmed-up model itself
     turn0     train_bandit.py on split.py --max-turn 0 prompts (the paper's single-turn GRPO baseline)
     cobalt    train_bandit.py on split.py's partial trajectories (turn 0, and the cuts after turns 1, 2)
-Turn-0 training cannot learn this world: at turn 0 the statement does not say which program is
-right, so the reward is noise with respect to the context. Cobalt trains on the turn-1 and turn-2
-contexts in which the reference model's first program failed, where the feedback does say it.
+with the same steps, prompts per step, group size and seed. Turn-0 training cannot learn this
+world: at turn 0 nothing says which program is right, so its reward is noise with respect to the
+context. Cobalt also trains on the turn-1 and turn-2 contexts in which the reference model's
+earlier program failed (or passed), where the feedback says which program is right.
 
 Writes into --out (default runs/toy); a rerun continues where it stopped (stages with a
 done-marker are skipped; the world is built once and shared by all seeds, which vary
@@ -63,36 +71,32 @@ STATEMENT = "Read one lowercase word from standard input and print the answer fo
 PUBLIC_TESTS, HIDDEN_TESTS = 2, 4
 
 
-PLANS = {  # operation -> the plan line the reference model writes before its program
-    "upper": "Plan: upper-case the word.\n",
-    "reverse": "Plan: reverse the word.\n",
-    "length": "Plan: print its length.\n",
-}
+DOES = {"upper": "upper-cases the word", "reverse": "reverses the word", "length": "prints its length"}
 
 
 def analysis(feedback: str | None, previous: str | None) -> str:
     """The reference model's one-line analysis of the last feedback (collect.py asks for one before
     the code): what the expected output shown looks like, or, when the public tests passed, which
-    program passed. Nothing at turn 0 (feedback None)."""
+    program passed (`previous`). Nothing at turn 0 (feedback None)."""
     if feedback is None:
         return ""
     if "Expected Output:\n" not in feedback:
-        return f"All public tests passed with the plan to {PLANS[previous][6:]}"
+        return f"# All public tests passed with the program that {DOES[previous]}.\n"
     expected = feedback.split("Expected Output:\n", 1)[1].split("\n", 1)[0]
     looks = "a number" if expected.isdigit() else "in capitals" if expected.isupper() else "in small letters"
-    return f"The expected output is {looks}.\n"
-
-
-def reply(operation: str, feedback: str | None = None, previous: str | None = None) -> str:
-    """The reference model's whole reply: its analysis of the last feedback on its `previous`
-    operation (none at turn 0), its plan, then the program in collect.py's fenced format."""
-    return f"{analysis(feedback, previous)}{PLANS[operation]}```python\n{OPERATIONS[operation]}\n```"
+    return f"# The expected output is {looks}.\n"
 
 
 def analyses() -> list[str]:
     """Every analysis line the reference model writes."""
-    return ([f"The expected output is {looks}.\n" for looks in ("a number", "in capitals", "in small letters")]
+    return ([f"# The expected output is {looks}.\n" for looks in ("a number", "in capitals", "in small letters")]
             + [analysis("", op) for op in OPERATIONS])
+
+
+def reply(operation: str, feedback: str | None = None, previous: str | None = None) -> str:
+    """The reference model's whole reply, in collect.py's fenced format: a comment with its
+    analysis of the last feedback on its `previous` program (none at turn 0), then the program."""
+    return f"```python\n{analysis(feedback, previous)}{OPERATIONS[operation]}\n```"
 
 
 def answer(operation: str, word: str) -> str:
@@ -137,14 +141,15 @@ def make_problems(n_train: int, n_test: int, seed: int = 0) -> tuple[list[dict],
 
 def fixed_texts() -> tuple[str, ...]:
     """The texts every toy conversation repeats: collect.py's prompts and feedback frame, the
-    sandbox's feedback labels, the chat roles, the code fence, the statement. The toy tokenizer
-    makes each one token, so a three-turn conversation is ~200 tokens instead of ~2,500."""
+    sandbox's feedback labels, the chat roles, the code fence, the statement, the analysis
+    comments and the programs. The toy tokenizer makes each one token (as a tokenizer trained on
+    this world's texts would merge them); inputs and outputs stay one character a token."""
     before, after = conversation.FEEDBACK_TEMPLATE.split("{feedback}")
     statement_head, statement_tail = STATEMENT.split("{number}")
     return (conversation.SYSTEM_PROMPT, conversation.STDIO_INSTRUCTION + "\n\nProblem:\n", before, after,
             conversation.ALL_PUBLIC_PASSED_FEEDBACK, conversation.NO_CODE_FEEDBACK, "Input:\n", "\nProgram's Output:\n",
             "\nExpected Output:\n", "Error:\n", statement_head, statement_tail, "```python\n", "\n```",
-            "system\n", "user\n", "assistant\n", *analyses(), *PLANS.values())
+            "system\n", "user\n", "assistant\n", *analyses(), *OPERATIONS.values())
 
 
 def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
@@ -418,14 +423,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--test-problems", type=int, default=30, help="held-out problems (a multiple of K)")
     p.add_argument("--hidden", type=int, default=128, help="width of the toy Llama")
     p.add_argument("--layers", type=int, default=4, help="layers of the toy Llama")
-    p.add_argument("--warm-up-steps", type=int, default=150, help="supervised warm-up steps of 32 conversations")
+    p.add_argument("--warm-up-steps", type=int, default=400, help="supervised warm-up steps of 32 conversations")
     p.add_argument("--collect-samples", type=int, default=8, help="collect.py --n-samples")
     p.add_argument("--eval-samples", type=int, default=8, help="evaluate.py --n-samples")
-    p.add_argument("--max-new-tokens", type=int, default=48, help="tokens per reply (a toy reply is ~25)")
-    p.add_argument("--steps", type=int, default=40, help="training steps of both trained arms")
+    p.add_argument("--max-new-tokens", type=int, default=24, help="tokens per reply (a toy reply is 5)")
+    p.add_argument("--steps", type=int, default=100, help="training steps of both trained arms")
     p.add_argument("--prompts-per-step", type=int, default=8, help="train_bandit.py --prompts-per-step")
     p.add_argument("--group-size", type=int, default=8, help="train_bandit.py --group-size")
-    p.add_argument("--lr", type=float, default=2e-4, help="train_bandit.py --lr")
+    p.add_argument("--lr", type=float, default=5e-4, help="train_bandit.py --lr")
     p.add_argument("--kl-coef", type=float, default=0.02, help="train_bandit.py --kl-coef")
     p.add_argument("--jobs", type=int, default=2, help="stages run at once, one torch thread each")
     return p.parse_args(argv)
