@@ -348,10 +348,10 @@ def add_stages(stages: Stages, world: str, seed: int, args) -> None:
 
 def per_problem_pass(trajectories: str) -> dict[str, list[float]]:
     """problem id -> [turn] share of its trajectories whose program passes all hidden tests."""
-    from evaluate import read_trajectories
+    from problems import read_trajectories
 
     return {r["id"]: [float(np.mean([rates[t] == 1.0 for rates in r["hidden_pass_rates"]]))
-                      for t in range(len(r["raw_responses"]))] for r in read_trajectories(trajectories)}
+                      for t in range(len(r["raw_responses"]))] for r, _ in read_trajectories(trajectories)}
 
 
 def results(out: str, seeds: list[int]) -> list[dict]:
