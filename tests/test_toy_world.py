@@ -16,7 +16,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import toy_world  # noqa: E402
 
 # The experiment's world and training (48 training problems, 400 warm-up steps, 100 steps of 8
-# prompts), one seed and 12 held-out problems; the real stages, as subprocesses.
+# prompts), one seed and 12 held-out problems; the real stages, as subprocesses. About 5.5 minutes
+# on 2 cores: over the 3 the issue asks for. A smaller world (24 training problems, 250 warm-up
+# steps, 60-100 steps) did not learn reliably: the warm-up then leaves the analysis comment wrong
+# too often, and turn-0-only training once reached 70% at turn 2 by a lucky drift.
 SMALL = ["--test-problems", "12"]
 MARGIN = 0.2
 MEMORISED = 'w = input()\nprint({public}.get(w, w))'  # passes the public tests only
@@ -82,4 +85,9 @@ def test_cobalt_learns_to_use_feedback_where_turn0_training_cannot(tmp_path):
     margin = max(means["cobalt"][1] - means["turn0"][1], means["cobalt"][2] - means["turn0"][2])
     print(f"Pass@1 turns 0/1/2: base {means['base']}, turn0 {means['turn0']}, cobalt {means['cobalt']}")
     assert json.loads((tmp_path / "toy" / "summary.json").read_text())[0].keys() == {"arm", "seed", "turn", "pass_at_1"}
+    # Measured (seed 0, 2026-12-01, 5 min 29 s on 2 shared cores, load ~2): Pass@1 at turns 0/1/2
+    # base 37.5/34.4/32.3, turn-0-only 41.7/40.6/30.2, Cobalt 42.7/90.6/65.6: margin 0.50 (turn 1).
+    # The controls, each run once through this test: the loss's sign flipped in
+    # train_bandit.policy_loss: both trained arms 0.0/0.0/0.0 (margin 0); the loss detached from the
+    # model: both arms equal to base (margin 0); training on turn-0 prompts is the turn0 arm itself.
     assert margin > MARGIN
