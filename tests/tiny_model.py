@@ -10,12 +10,16 @@
 
 The end-of-turn token `<|im_end|>` is the eos token; the pad token is a separate
 `<|endoftext|>`, so masking pads never masks a real end of turn.
+
+`phrases` (optional) are texts that become one token each wherever they occur, as a tokenizer
+trained on a corpus full of them would make them: the toy world (experiments/toy_world.py)
+passes collect.py's fixed prompt texts, so a three-turn conversation is ~200 tokens, not ~2,500.
 """
 import os
 import string
 
 import torch
-from tokenizers import Tokenizer, decoders, models
+from tokenizers import AddedToken, Tokenizer, decoders, models
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<unk>"]
@@ -28,11 +32,13 @@ CHAT_TEMPLATE = (
 )
 
 
-def build_tokenizer() -> PreTrainedTokenizerFast:
+def build_tokenizer(phrases: tuple[str, ...] = ()) -> PreTrainedTokenizerFast:
     vocab = {token: i for i, token in enumerate(SPECIAL_TOKENS + CHARACTERS)}
     # A BPE model without merges splits text into single characters.
     backend = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
     backend.add_special_tokens(SPECIAL_TOKENS)
+    # Added tokens are matched in the raw text before the model splits it (longest first).
+    backend.add_tokens([AddedToken(p, normalized=False, special=False) for p in phrases])
     backend.decoder = decoders.Fuse()
     return PreTrainedTokenizerFast(
         tokenizer_object=backend,
@@ -44,9 +50,10 @@ def build_tokenizer() -> PreTrainedTokenizerFast:
     )
 
 
-def build_tiny_model(path: str, *, seed: int = 0, hidden: int = 64, layers: int = 2) -> str:
+def build_tiny_model(path: str, *, seed: int = 0, hidden: int = 64, layers: int = 2,
+                     phrases: tuple[str, ...] = ()) -> str:
     """Build and save a tiny random ChatML Llama at `path`; return `path`."""
-    tokenizer = build_tokenizer()
+    tokenizer = build_tokenizer(phrases)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden,
