@@ -5,7 +5,6 @@ import json
 import os
 import sys
 
-import pytest
 
 import collect
 import split
