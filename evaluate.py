@@ -115,6 +115,12 @@ def bootstrap_interval(values: list[float], *, level: float = 0.95, resamples: i
     return [float(np.quantile(means, (1 - level) / 2)), float(np.quantile(means, (1 + level) / 2))]
 
 
+def pass_at_1_per_problem(records: list[dict]) -> list[list[float]]:
+    """[problem][turn] the share of a problem's trajectories whose turn-t program passes all hidden tests."""
+    return [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) / len(r["hidden_pass_rates"])
+             for t in range(len(r["raw_responses"]))] for r in records]
+
+
 def summarize(records: list[dict], ks: list[int]) -> dict:
     """Per-turn metrics of trajectory records (see the module docstring)."""
     turns = len(records[0]["raw_responses"])
@@ -124,7 +130,7 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
         return sum(values) / len(values)
 
     correct = [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) for t in range(turns)] for r in records]
-    per_problem = [[c[t] / len(r["hidden_pass_rates"]) for r, c in zip(records, correct)] for t in range(turns)]
+    per_problem = [list(column) for column in zip(*pass_at_1_per_problem(records))]  # [turn][problem]
     summary = {
         "n_problems": len(records), "n_samples": n_min, "turns": turns,
         "pass_at_1": [mean(per_problem[t]) for t in range(turns)],

@@ -1,10 +1,13 @@
 """The PNG figures, drawn with matplotlib (imported only when a figure is drawn).
 
     pass_at_1_per_turn(lines, path)   Pass@1 (%) against turn, one line per model or arm;
-                                      lines: [{"label", "pass_at_1": [turn], optional "error": [turn]}]
+                                      lines: [{"label", "pass_at_1": [turn], optional "error": [turn]
+                                      or [[below], [above]] per turn}]; optional a dotted chance line
     training_curves(records, path)    train_bandit.py's metrics against step
 """
 import os
+
+import numpy as np
 
 
 def _pyplot():
@@ -21,15 +24,20 @@ def _save(fig, path: str) -> None:
     _pyplot().close(fig)
 
 
-def pass_at_1_per_turn(lines: list[dict], path: str, title: str = "Multi-turn Pass@1") -> None:
-    """One line per entry of `lines`, with error bars where an entry has "error" (in the same units)."""
+def pass_at_1_per_turn(lines: list[dict], path: str, title: str = "Multi-turn Pass@1",
+                       chance: tuple[float, str] | None = None) -> None:
+    """One line per entry of `lines`, with error bars where an entry has "error" (in the same units:
+    one value per turn, or a list of the values below and a list of those above); `chance`:
+    (Pass@1, label) of a dotted horizontal line."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for line in lines:
         values = [100 * p for p in line["pass_at_1"]]
-        errors = [100 * e for e in line["error"]] if line.get("error") else None
+        errors = 100 * np.asarray(line["error"]) if line.get("error") is not None else None
         ax.errorbar(range(len(values)), values, yerr=errors, marker="o", capsize=4, label=line["label"])
-    ax.set(xlabel="turn", ylabel="Pass@1 on hidden tests (%)", title=title)
+    if chance:
+        ax.axhline(100 * chance[0], color="grey", linestyle=":", label=chance[1])
+    ax.set(xlabel="turn", ylabel="Pass@1 on hidden tests (%)", title=title, ylim=(0, 100))
     ax.set_xticks(range(max(len(line["pass_at_1"]) for line in lines)))
     ax.grid(alpha=0.3)
     ax.legend()

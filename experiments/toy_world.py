@@ -348,10 +348,10 @@ def add_stages(stages: Stages, world: str, seed: int, args) -> None:
 
 def per_problem_pass(trajectories: str) -> dict[str, list[float]]:
     """problem id -> [turn] share of its trajectories whose program passes all hidden tests."""
-    from problems import read_trajectories
+    from evaluate import pass_at_1_per_problem, scored_trajectories
 
-    return {r["id"]: [float(np.mean([rates[t] == 1.0 for rates in r["hidden_pass_rates"]]))
-                      for t in range(len(r["raw_responses"]))] for r, _ in read_trajectories(trajectories)}
+    records = scored_trajectories(trajectories)
+    return {r["id"]: shares for r, shares in zip(records, pass_at_1_per_problem(records))}
 
 
 def results(out: str, seeds: list[int]) -> list[dict]:
@@ -392,25 +392,16 @@ def interval_cell(per_problem: list, t: int) -> str:
 
 def plot(rows: list[dict], path: str) -> None:
     """Pass@1 against turn, one line per arm: the mean over seeds, error bars from the lowest to the highest seed."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import plots
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    turns = sorted({r["turn"] for r in rows})
+    lines, seeds = [], 0
     for arm in ARMS:
-        values = np.array([[100 * r["pass_at_1"] for r in rows if r["arm"] == arm and r["turn"] == t] for t in turns])
-        mean = values.mean(axis=1)
-        ax.errorbar(turns, mean, yerr=[mean - values.min(axis=1), values.max(axis=1) - mean], marker="o", capsize=4,
-                    label=arm)
-    ax.axhline(100 / len(OPERATIONS), color="grey", linestyle=":", label=f"1/K (K = {len(OPERATIONS)})")
-    ax.set(xlabel="turn", ylabel="held-out Pass@1 (%)", xticks=turns, ylim=(0, 100),
-           title=f"Toy world: mean over {values.shape[1]} seeds (bars: lowest to highest)")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+        turns = sorted({r["turn"] for r in rows if r["arm"] == arm})
+        values = np.array([[r["pass_at_1"] for r in rows if r["arm"] == arm and r["turn"] == t] for t in turns])
+        mean, seeds = values.mean(axis=1), values.shape[1]
+        lines.append({"label": arm, "pass_at_1": mean, "error": [mean - values.min(axis=1), values.max(axis=1) - mean]})
+    plots.pass_at_1_per_turn(lines, path, title=f"Toy world: mean over {seeds} seeds (bars: lowest to highest)",
+                             chance=(1 / len(OPERATIONS), f"1/K (K = {len(OPERATIONS)})"))
 
 
 # ---------------------------------------------------------------- main
