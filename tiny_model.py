@@ -1,4 +1,4 @@
-"""A tiny causal LM built locally for tests: nothing is downloaded.
+"""A tiny causal LM built locally for the tests and the toy world: nothing is downloaded.
 
 `build_tiny_model(path)` writes a folder that `transformers.AutoModelForCausalLM`,
 `AutoTokenizer` and `policy.load_policy` load like any Hugging Face model:
@@ -13,7 +13,7 @@ The end-of-turn token `<|im_end|>` is the eos token; the pad token is a separate
 
 `phrases` (optional) are texts that become one token each wherever they occur, as a tokenizer
 trained on a corpus full of them would make them: the toy world (experiments/toy_world.py)
-passes collect.py's fixed prompt texts, so a three-turn conversation is ~200 tokens, not ~2,500.
+passes collect.py's fixed prompt texts, so a three-turn conversation is tens of tokens, not ~2,500.
 """
 import os
 import string
