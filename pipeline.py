@@ -65,22 +65,36 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def stage_command(argv: list[str]) -> list[str]:
+    """The command that runs a stage: this Python on the script (at the repository root) with its flags."""
+    return [sys.executable, os.path.join(HERE, argv[0]), *argv[1:]]
+
+
+def stage_done(run_dir: str, name: str) -> bool:
+    """Whether stage `name` of the run in `run_dir` finished: its marker RUN_DIR/done/NAME exists."""
+    return os.path.exists(os.path.join(run_dir, "done", name))
+
+
+def mark_stage_done(run_dir: str, name: str, seconds: float) -> None:
+    """Write the marker of a finished stage, holding its wall time; a rerun skips the stage."""
+    os.makedirs(os.path.join(run_dir, "done"), exist_ok=True)
+    with open(os.path.join(run_dir, "done", name), "w") as f:
+        f.write(f"{seconds:.1f} s\n")
+
+
 def run_stage(name: str, args: argparse.Namespace, argv: list[str]) -> None:
-    """Run one stage script unless its done-marker exists; write the marker when it succeeds."""
-    marker = os.path.join(args.run_dir, "done", name)
-    command = [sys.executable, os.path.join(HERE, argv[0]), *argv[1:]]
-    if os.path.exists(marker) and not args.dry_run:
+    """Run one stage script unless it is done already; mark it done when it succeeds."""
+    if stage_done(args.run_dir, name) and not args.dry_run:
         print(f"== {name}: done already, skipped")
         return
     print(f"== {name}: {shlex.join(['python', *argv])}", flush=True)
     if args.dry_run:
         return
     start = time.time()
-    result = subprocess.run(command)
+    result = subprocess.run(stage_command(argv))
     if result.returncode != 0:
         raise SystemExit(f"pipeline: stage {name} failed (exit {result.returncode}); rerun to continue from here")
-    with open(marker, "w") as f:
-        f.write(f"{time.time() - start:.1f} s\n")
+    mark_stage_done(args.run_dir, name, time.time() - start)
 
 
 def collect_stage(args: argparse.Namespace, output: str) -> None:
@@ -95,7 +109,7 @@ def train_stage(name: str, args: argparse.Namespace, prompts: str, out: str) -> 
     """train_bandit.py on `prompts` into `out`. An interrupted training run continues from its last
     checkpoint; one killed before its first checkpoint has nothing to continue from and starts again."""
     resume = ["--resume"] if os.path.exists(os.path.join(out, "checkpoint")) else []
-    if not resume and not args.dry_run and not os.path.exists(os.path.join(args.run_dir, "done", name)) and os.path.exists(out):
+    if not resume and not args.dry_run and not stage_done(args.run_dir, name) and os.path.exists(out):
         shutil.rmtree(out)
     model = ["--model", args.model] if args.model else []
     run_stage(name, args, ["train_bandit.py", *model, "--prompts", prompts, "--output-dir", out,

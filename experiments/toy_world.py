@@ -58,6 +58,7 @@ import torch  # noqa: E402
 
 import conversation  # noqa: E402
 import sandbox  # noqa: E402
+from pipeline import mark_stage_done, stage_command, stage_done  # noqa: E402
 from problems import make_record, write_jsonl  # noqa: E402
 
 # ---------------------------------------------------------------- the problems
@@ -225,7 +226,7 @@ ARMS = ("base", "turn0", "cobalt")
 
 class Stages:
     """Stage commands with their dependencies, run as subprocesses, `jobs` at a time (one torch
-    thread each); a stage whose done-marker exists is skipped, so a rerun continues."""
+    thread each); done-markers as pipeline.py's, so a stage done already is skipped and a rerun continues."""
 
     def __init__(self, out: str, jobs: int):
         self.out, self.jobs, self.todo, self.order = out, jobs, {}, []
@@ -238,7 +239,7 @@ class Stages:
         self.order.append(name)
 
     def done(self, name: str) -> bool:
-        return os.path.exists(os.path.join(self.out, "done", name))
+        return stage_done(self.out, name)
 
     def run(self) -> None:
         env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -257,8 +258,7 @@ class Stages:
                 log = open(os.path.join(self.out, "logs", name + ".log"), "w")
                 log.write("$ python " + " ".join(argv) + "\n")
                 log.flush()
-                process = subprocess.Popen([sys.executable, os.path.join(ROOT, argv[0]), *argv[1:]], cwd=ROOT,
-                                           stdout=log, stderr=subprocess.STDOUT, env=env)
+                process = subprocess.Popen(stage_command(argv), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
                 running[name] = (process, log, time.time())
                 print(f"[{time.time() - start:5.0f} s] start  {name}", flush=True)
             if not running:
@@ -274,8 +274,7 @@ class Stages:
                         other.terminate()
                     raise SystemExit(f"toy_world: stage {name} failed (exit {process.returncode}), see "
                                      f"{log.name}; rerun to continue from here")
-                with open(os.path.join(self.out, "done", name), "w") as f:
-                    f.write(f"{time.time() - began:.1f} s\n")
+                mark_stage_done(self.out, name, time.time() - began)
                 finished += 1
                 print(f"[{time.time() - start:5.0f} s] done   {name} in {time.time() - began:.0f} s "
                       f"({finished}/{len(self.order)} stages)", flush=True)
