@@ -14,6 +14,8 @@ import shutil
 import numpy as np
 import torch
 
+from problems import write_jsonl
+
 
 def rng_state() -> dict:
     return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state(),
@@ -58,6 +60,5 @@ def restore(out: str, optimizer) -> tuple[int, list[list[int]], list[dict]]:
     metrics = os.path.join(out, "metrics.jsonl")
     with open(metrics, encoding="utf-8") as f:
         history = [r for r in map(json.loads, f) if r["step"] <= state["step"]]
-    with open(metrics, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(r) + "\n" for r in history)
+    write_jsonl(history, metrics)
     return state["step"], state["order"], history

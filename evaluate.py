@@ -58,7 +58,7 @@ from collect import add_rollout_arguments, load_problem_set, rollout_options, to
 from conversation import answer_text, extract_code
 from policy import load_policy
 from judge import expected_field
-from problems import BadInputError, parse_test_cases, read_trajectories
+from problems import BadInputError, parse_test_cases, read_trajectories, write_jsonl
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -200,12 +200,6 @@ def plot(summaries: list[dict], path: str) -> None:
     print(f"plot -> {path}")
 
 
-def write_json_lines(path: str, rows: list[dict]) -> None:
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    os.replace(path + ".tmp", path)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_rollout_arguments(parser, turns=8, problems="bundled-test")
@@ -265,7 +259,7 @@ def main(argv=None):
     if summary["hacking"]:
         cases = [case for r in records for case in hacking_cases(r)]
         cases_path = args.hacking_cases or stem + ".hacking.jsonl"
-        write_json_lines(cases_path, cases)
+        write_jsonl(cases, cases_path)
         print(f"{len(cases)} flagged reward-hacking cases -> {cases_path}")
     if args.plot:
         plot([summary], args.plot)

@@ -592,9 +592,13 @@ def load_problems(source, *, skip_bad=False, perturbed=False, limit=None, start_
 
 
 def write_jsonl(records, path):
-    with open(path, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    """Write `records` to `path` as JSON Lines, one record a line, all at once: through PATH.tmp,
+    so a killed run leaves the old file or the new one, never part of one. (Stages whose output
+    grows record by record, collect.py's and train_bandit.py's, append instead.)"""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    os.replace(path + ".tmp", path)
 
 
 # ------------------------------------------------------------------ command line

@@ -46,7 +46,7 @@ import numpy as np
 
 from conversation import chat_token_ids
 from policy import load_tokenizer
-from problems import BadInputError, read_trajectories
+from problems import BadInputError, read_trajectories, write_jsonl
 
 
 # ---------------------------------------------------------------- pass rates per turn
@@ -291,10 +291,7 @@ def main(argv=None) -> None:
         sys.exit(2)
     rng.shuffle(prompts)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    with open(args.output, "w", encoding="utf-8") as f:
-        for p in prompts:
-            f.write(json.dumps(p, ensure_ascii=False) + "\n")
+    write_jsonl(prompts, args.output)
     per_turn = collections.Counter(p["turn"] for p in prompts)
     print(f"problems: {stats['problems']}, too easy: {stats['too_easy']}, "
           f"kept: {stats['problems'] - stats['too_easy']} ({stats['with_candidates']} with improving trajectories, "
