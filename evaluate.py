@@ -115,10 +115,15 @@ def bootstrap_interval(values: list[float], *, level: float = 0.95, resamples: i
     return [float(np.quantile(means, (1 - level) / 2)), float(np.quantile(means, (1 + level) / 2))]
 
 
+def correct_per_problem(records: list[dict]) -> list[list[int]]:
+    """[problem][turn] c_t: how many of a problem's trajectories have a turn-t program that passes all hidden tests."""
+    return [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) for t in range(len(r["raw_responses"]))]
+            for r in records]
+
+
 def pass_at_1_per_problem(records: list[dict]) -> list[list[float]]:
-    """[problem][turn] the share of a problem's trajectories whose turn-t program passes all hidden tests."""
-    return [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) / len(r["hidden_pass_rates"])
-             for t in range(len(r["raw_responses"]))] for r in records]
+    """[problem][turn] c_t / n: the share of a problem's n trajectories whose turn-t program passes all hidden tests."""
+    return [[c / len(r["hidden_pass_rates"]) for c in counts] for r, counts in zip(records, correct_per_problem(records))]
 
 
 def summarize(records: list[dict], ks: list[int]) -> dict:
@@ -129,8 +134,8 @@ def summarize(records: list[dict], ks: list[int]) -> dict:
     def mean(values):
         return sum(values) / len(values)
 
-    correct = [[sum(rates[t] == 1.0 for rates in r["hidden_pass_rates"]) for t in range(turns)] for r in records]
-    per_problem = [list(column) for column in zip(*pass_at_1_per_problem(records))]  # [turn][problem]
+    correct = correct_per_problem(records)  # [problem][turn] c_t
+    per_problem = [[c[t] / len(r["hidden_pass_rates"]) for r, c in zip(records, correct)] for t in range(turns)]
     summary = {
         "n_problems": len(records), "n_samples": n_min, "turns": turns,
         "pass_at_1": [mean(per_problem[t]) for t in range(turns)],
@@ -180,7 +185,7 @@ def print_table(summary: dict) -> None:
 
 
 def interval_text(summary: dict, t: int) -> str:
-    """ "lo-hi" in %, or "" for a summary written before intervals were recorded."""
+    """ "lo-hi" in %, or "" for a summary that holds no "pass_at_1_interval" (one not written by summarize)."""
     intervals = summary.get("pass_at_1_interval")
     return f"{100 * intervals[t][0]:.1f}-{100 * intervals[t][1]:.1f}" if intervals else ""
 

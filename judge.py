@@ -73,24 +73,24 @@ def cut(text, limit=FIELD_CHARS):
     return text[:head] + " ... " + text[len(text) - (limit - 5 - head):]
 
 
-def _field(text):
+def _shown(text):
     """A feedback field: without its final newline, cut to FIELD_CHARS."""
     return cut(text.rstrip("\r\n"))
 
 
 def expected_field(expected):
     """The "Expected Output:" part of a wrong-output feedback (evaluate.py looks for it)."""
-    return "Expected Output:\n" + _field(expected)
+    return "Expected Output:\n" + _shown(expected)
 
 
 def judge(report, test_input, expected, *, fn_name=None, compare="exact", timeout=4.0, check=False):
     """(passing, feedback) of one test from its run_program report (see the module docstring)."""
     output = report["result"] if fn_name and not check else report["stdout"]
-    shown = f"Input:\n{_field(test_input)}\n"
+    shown = f"Input:\n{_shown(test_input)}\n"
     if report["status"] == "timeout":
         return False, shown + f"Time limit exceeded ({timeout:g} s)"
     if report["status"] != "ok":  # a crash, a non-zero exit, too much output: no expected output
-        return False, shown + f"Program's Output:\n{_field(report['stdout'])}\nError:\n{_field(report['error'])}"
+        return False, shown + f"Program's Output:\n{_shown(report['stdout'])}\nError:\n{_shown(report['error'])}"
     if check:
         return True, ""  # check() returned: every assert held (the sandbox reports "error" otherwise)
     if fn_name:
@@ -102,4 +102,4 @@ def judge(report, test_input, expected, *, fn_name=None, compare="exact", timeou
         passing = outputs_match(output, expected, compare)
     if passing:
         return True, ""
-    return False, shown + f"Program's Output:\n{_field(output or '')}\n{expected_field(expected)}"
+    return False, shown + f"Program's Output:\n{_shown(output or '')}\n{expected_field(expected)}"

@@ -192,7 +192,8 @@ def read_trajectories(path, *, required=("id", "conversations", "test_cases"), t
 TYPE_NAMES = {str: "a string", int: "an integer", dict: "a JSON object", list: "a list"}
 
 
-def _field(rec, name, where, types=str):
+def required_field(rec, name, where, types=str):
+    """rec[name], checked: present, not null, of one of `types`; else a BadInputError naming where and the field."""
     if name not in rec or rec[name] is None:
         raise _bad(where, name, "missing")
     if not isinstance(rec[name], types):
@@ -204,19 +205,19 @@ def _field(rec, name, where, types=str):
 def record_from_json(rec, where):
     """A TACO-Cobalt record or one of ours -> a checked record. With only "test_cases", the first
     PUBLIC_TESTS are public; with public tests and "test_cases", hidden = the tests not public."""
-    id = _field(rec, "id", where, (str, int))
-    question = _field(rec, "question", where)
+    id = required_field(rec, "id", where, (str, int))
+    question = required_field(rec, "question", where)
     if "public_test_cases" in rec:
-        public = parse_test_cases(_field(rec, "public_test_cases", where, (str, dict)), where=where, field="public_test_cases")
+        public = parse_test_cases(required_field(rec, "public_test_cases", where, (str, dict)), where=where, field="public_test_cases")
         if "hidden_test_cases" in rec:
-            hidden = parse_test_cases(_field(rec, "hidden_test_cases", where, (str, dict)), where=where, field="hidden_test_cases")
+            hidden = parse_test_cases(required_field(rec, "hidden_test_cases", where, (str, dict)), where=where, field="hidden_test_cases")
         else:
-            every = parse_test_cases(_field(rec, "test_cases", where, (str, dict)), where=where, field="test_cases")
+            every = parse_test_cases(required_field(rec, "test_cases", where, (str, dict)), where=where, field="test_cases")
             shown = set(zip(public["inputs"], public["outputs"]))
             pairs = [p for p in zip(every["inputs"], every["outputs"]) if p not in shown]
             hidden = _tests([i for i, _ in pairs], [o for _, o in pairs], every.get("fn_name"), every.get("check"))
     else:
-        every = parse_test_cases(_field(rec, "test_cases", where, (str, dict)), where=where, field="test_cases")
+        every = parse_test_cases(required_field(rec, "test_cases", where, (str, dict)), where=where, field="test_cases")
         public = _tests(every["inputs"][:PUBLIC_TESTS], every["outputs"][:PUBLIC_TESTS], every.get("fn_name"))
         hidden = _tests(every["inputs"][PUBLIC_TESTS:], every["outputs"][PUBLIC_TESTS:], every.get("fn_name"))
     if not public["inputs"]:
@@ -226,7 +227,7 @@ def record_from_json(rec, where):
     optional = {}
     for name in OPTIONAL_FIELDS:
         if rec.get(name) is not None:
-            value = _field(rec, name, where, (str, dict))
+            value = required_field(rec, name, where, (str, dict))
             if name.endswith("test_cases"):
                 value = json.dumps(parse_test_cases(value, where=where, field=name))
             elif not isinstance(value, str):
@@ -317,8 +318,8 @@ def _parse_date(value, what):
 
 def record_from_livecodebench(rec, where, *, keep_examples=False):
     """One LiveCodeBench code_generation_lite record -> our record."""
-    id = _field(rec, "question_id", where, (str, int))
-    statement = _field(rec, "question_content", where)
+    id = required_field(rec, "question_id", where, (str, int))
+    statement = required_field(rec, "question_content", where)
     metadata = rec.get("metadata") or {}
     if isinstance(metadata, str):
         try:
@@ -328,14 +329,14 @@ def record_from_livecodebench(rec, where, *, keep_examples=False):
     if not isinstance(metadata, dict):
         raise _bad(where, "metadata", "expected a JSON object")
     fn_name = metadata.get("func_name")
-    public_raw = _field(rec, "public_test_cases", where, (str, list))
+    public_raw = required_field(rec, "public_test_cases", where, (str, list))
     if isinstance(public_raw, str):
         try:
             public_raw = json.loads(public_raw)
         except json.JSONDecodeError as e:
             raise _bad(where, "public_test_cases", f"not valid JSON ({e.msg})") from None
     p_in, p_out, p_call = _lcb_tests(public_raw, where, "public_test_cases", fn_name)
-    private = _field(rec, "private_test_cases", where, (str, list))
+    private = required_field(rec, "private_test_cases", where, (str, list))
     if isinstance(private, str):
         private = decode_private_tests(private, where)
     h_in, h_out, h_call = _lcb_tests(private, where, "private_test_cases", fn_name)
@@ -454,7 +455,7 @@ def read_humaneval(path=None):
         except json.JSONDecodeError as e:
             raise _bad(where, None, f"not valid JSON ({e.msg})") from None
         for name in ("task_id", "prompt", "entry_point", "test"):
-            _field(rec, name, where)
+            required_field(rec, name, where)
         tests = humaneval_tests(rec["test"], rec["entry_point"])
         fn = rec["entry_point"]
         if isinstance(tests, str):

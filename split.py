@@ -46,7 +46,7 @@ import numpy as np
 
 from conversation import chat_token_ids
 from policy import load_tokenizer
-from problems import BadInputError, read_trajectories, write_jsonl
+from problems import BadInputError, read_trajectories, required_field, write_jsonl
 
 
 # ---------------------------------------------------------------- pass rates per turn
@@ -60,9 +60,7 @@ def read_pass_rates(record: dict, where: str) -> tuple[list[list[float]], list[l
     tests (their script assumes 4 public tests, which is wrong for problems with fewer).
     """
     def field(name):
-        if name not in record:
-            raise BadInputError(f"{where}, field '{name}': missing")
-        return record[name]
+        return required_field(record, name, where, str if name.endswith("test_cases") else list)
 
     if "hidden_pass_rates" in record:  # collect.py's schema
         rates, execs = field("all_pass_rates"), field("exec_results")
