@@ -5,6 +5,8 @@ veRL's custom reward signature.
                                            the improvement bonus / regression rule against
                                            prev_best_pass_rate; + the format term for thinking models
     validation_reward(pass_rate)           0/1: passes every test or not
+    program_pass_rates(replies, test_cases, thinking, timeout)
+                                           reply -> its program -> the sandbox -> pass rate over all tests
     compute_score(data_source, solution_str, ground_truth, extra_info)
                                            veRL's `custom_reward_function`: runs the sandbox itself
 
@@ -106,6 +108,16 @@ def _length_counter(tokenizer: str | None):
     return token_counter(load_tokenizer(tokenizer))
 
 
+def program_pass_rates(replies: list[str], test_cases: list[str], *, thinking: bool = False,
+                       timeout: float = 4.0) -> list[float | None]:
+    """The pass rate over all tests of each reply's program on its problem's `test_cases` (None: no
+    code block), the reward's input. Identical (program, tests) pairs run once: groups often repeat a program."""
+    codes = [reply_code(r, thinking) for r in replies]
+    jobs = list(dict.fromkeys((c, t) for c, t in zip(codes, test_cases) if c is not None))
+    passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout))))
+    return [None if c is None else pass_rate(passing[c, t]) for c, t in zip(codes, test_cases)]
+
+
 def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> float:
     """The reward with veRL's custom reward function signature (`custom_reward_function.path`).
 
@@ -114,8 +126,7 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> f
     """
     extra = extra_info or {}
     thinking = bool(extra.get("thinking", False))
-    code = reply_code(solution_str, thinking)
-    rate = None if code is None else pass_rate(sandbox.run_tests(code, ground_truth)["passing"])
+    rate = program_pass_rates([solution_str], [ground_truth], thinking=thinking)[0]
     if extra.get("is_val", False):
         return validation_reward(rate)
     counter = _length_counter(extra.get("tokenizer")) if thinking else None

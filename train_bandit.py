@@ -41,12 +41,11 @@ import torch
 from tqdm import tqdm
 
 import plots
-import sandbox
 from checkpoints import drop_gguf_marker, restore, save_checkpoint
 from policy import load_policy
 from problems import BadInputError, parse_test_cases, read_jsonl
-from conversation import pass_rate, reply_code, token_counter
-from reward import reward, validation_reward
+from conversation import token_counter
+from reward import program_pass_rates, reward, validation_reward
 from speedups import amp, old_log_probs_source, recorded_log_probs, token_log_probs
 
 # ================================================================ advantages and loss
@@ -142,16 +141,6 @@ def read_prompts(path: str, policy, max_prompt_tokens: int) -> tuple[list[dict],
     return kept, len(records) - len(kept)
 
 
-def run_programs(replies: list[str], records: list[dict], *, thinking: bool, timeout: float) -> list[float | None]:
-    """Pass rate of each reply's program on all tests of its problem (None: no code block).
-
-    Identical (program, tests) pairs run once: groups often repeat a program."""
-    codes = [reply_code(r, thinking) for r in replies]
-    jobs = list(dict.fromkeys((c, rec["test_cases"]) for c, rec in zip(codes, records) if c is not None))
-    passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout))))
-    return [None if c is None else pass_rate(passing[c, rec["test_cases"]]) for c, rec in zip(codes, records)]
-
-
 def plan_micro_batches(groups: list[int], G: int, lengths: list[int], mini_batches: int, size: int) -> list[list[list[int]]]:
     """Split the kept groups into mini-batches (one optimizer step each) of micro-batches of
     sequence indices (one forward/backward each; similar lengths together, less padding)."""
@@ -222,7 +211,7 @@ def validate(policy, records: list[dict], args) -> float:
                                              top_p=args.val_top_p, max_new_tokens=args.max_response_tokens,
                                              micro_batch=args.gen_micro_batch)
     replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
-    rates = run_programs(replies, records, thinking=args.thinking, timeout=args.test_timeout)
+    rates = program_pass_rates(replies, [r["test_cases"] for r in records], thinking=args.thinking, timeout=args.test_timeout)
     return float(np.mean([validation_reward(r) for r in rates]))
 
 
@@ -346,7 +335,8 @@ def main(argv=None) -> None:
         replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
         t1 = time.time()
         # 2. rewards from the sandbox, on all tests
-        rates = run_programs(replies, records, thinking=args.thinking, timeout=args.test_timeout)
+        rates = program_pass_rates(replies, [r["test_cases"] for r in records], thinking=args.thinking,
+                                   timeout=args.test_timeout)
         rewards = torch.tensor([reward(text, rate, r["prev_best_pass_rate"], thinking=args.thinking, count_tokens=count_tokens)
                                 for text, rate, r in zip(replies, rates, records)]).view(len(batch), G)
         t2 = time.time()

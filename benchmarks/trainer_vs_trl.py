@@ -55,7 +55,6 @@ def run_trl(args, model: str, prompts: str, work: str) -> tuple[list[float], flo
     from trl import GRPOConfig, GRPOTrainer
 
     import reward
-    import train_bandit
 
     with open(prompts) as f:
         records = [json.loads(line) for line in f]
@@ -64,7 +63,7 @@ def run_trl(args, model: str, prompts: str, work: str) -> tuple[list[float], flo
 
     def cobalt_reward(prompts, completions, test_cases, prev_best_pass_rate, **_):
         texts = [c[0]["content"] for c in completions]
-        rates = train_bandit.run_programs(texts, [{"test_cases": t} for t in test_cases], thinking=False, timeout=4.0)
+        rates = reward.program_pass_rates(texts, test_cases)
         return [reward.reward(t, r, p) for t, r, p in zip(texts, rates, prev_best_pass_rate)]
 
     completions_per_step = args.prompts_per_step * args.group_size

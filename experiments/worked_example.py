@@ -24,7 +24,7 @@ import collect  # noqa: E402
 import split  # noqa: E402
 import train_bandit  # noqa: E402
 from problems import make_record  # noqa: E402
-from reward import reward  # noqa: E402
+from reward import program_pass_rates, reward  # noqa: E402
 
 METHOD_MD = os.path.join(ROOT, "METHOD.md")
 START, END = "<!-- worked example: start -->", "<!-- worked example: end -->"
@@ -95,7 +95,7 @@ def example() -> str:
         "(the \"solved\" rule), so a prompt after turn 2 would teach nothing new.\n")
 
     chosen = next(p for p in prompts if p["example_id"] == "max-of-list/t2/s1")
-    rates = train_bandit.run_programs([reply(n) for n in GROUP], [chosen] * len(GROUP), thinking=False, timeout=4.0)
+    rates = program_pass_rates([reply(n) for n in GROUP], [chosen["test_cases"]] * len(GROUP))
     rewards = torch.tensor([[reward(reply(n), r, chosen["prev_best_pass_rate"]) for n, r in zip(GROUP, rates)]])
     advantages = train_bandit.group_advantages(rewards)[0]
     say(f"**Stage 3, one group** for the prompt `{chosen['example_id']}` (prev_best_pass_rate "
