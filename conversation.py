@@ -10,7 +10,7 @@ program is taken out of a reply, pass rates, and prompt lengths in tokens.
     chat_token_ids(tokenizer, conversation)   prompt token ids with the model's chat template
     token_counter(tokenizer)       text -> number of tokens (lengths of the format reward)
 
-The content follows the paper (METHOD.md, stage 1); the wording is our own.
+The content follows the paper (METHOD.md, "Glossary": feedback); the wording is our own.
 Used by collect.py, split.py, train_bandit.py, evaluate.py, reward.py and policy.py.
 """
 import re

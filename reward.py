@@ -1,4 +1,4 @@
-"""The training reward of Cobalt, term by term (METHOD.md, stage 3), and the same reward with
+"""The training reward of Cobalt, term by term (METHOD.md, "The equations"), and the same reward with
 veRL's custom reward signature.
 
     reward(reply, pass_rate, prev_best)    in [-1, 1]: no code block -1; tiers 1.0 / 0.2 / 0.0 / -0.1;

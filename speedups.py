@@ -109,8 +109,9 @@ def recorded_log_probs(rows: list[list[float]], device) -> torch.Tensor:
 
 def bfloat16_is_native(device: str | torch.device) -> bool:
     """True where bfloat16 matrix products run in hardware: every CUDA GPU, and CPUs with
-    AVX512-BF16 or AMX. There the embedded model generates about 1.8x faster in bfloat16 than
-    in float32 (benchmarks/generation.py --dtype); elsewhere bfloat16 is emulated and slower."""
+    AVX512-BF16 or AMX. There the embedded model generates faster in bfloat16 than in float32
+    (1.65x in batches of 16 on the AVX512-BF16 CPU of RESULTS.md, "Benchmarks": benchmarks/generation.py);
+    elsewhere bfloat16 is emulated and slower."""
     if torch.device(device).type == "cuda":
         return True
     probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]

@@ -2,7 +2,7 @@
 
 Every step takes `--prompts-per-step` prompts (partial trajectories from split.py), samples a
 group of G completions per prompt at temperature 1.0, runs each completion's program on ALL
-tests of its problem in the sandbox, turns pass rates into rewards (METHOD.md's reward:
+tests of its problem in the sandbox, turns pass rates into rewards (METHOD.md, "The equations":
 tiers, improvement over prev_best_pass_rate, format term for thinking models), computes
 group advantages (r - mean) / (std + 1e-6), and updates the policy `--mini-batches` times
 with the clipped-ratio loss plus a KL term to the frozen starting model (see `policy_loss`).

@@ -11,7 +11,7 @@ On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
      was busy in total (what a loop without overlap would wait). A small model with a short
      token budget rarely closes a code block, so every reply gets the problem's reference
      program (data/problem_defs.py) appended: every program then runs all its tests.
-  3. where bfloat16 is native (policy.bfloat16_is_native: a GPU, a CPU with AVX512-BF16 or AMX),
+  3. where bfloat16 is native (speedups.bfloat16_is_native: a GPU, a CPU with AVX512-BF16 or AMX),
      batch tokens/s of the model loaded in bfloat16 (the default there) against float32,
      alternating for `--rounds` rounds.
 All figures are ratios within one run, so a busy machine affects numerator and denominator alike.

@@ -8,7 +8,8 @@ with one thread per core working through the programs:
   (a) ours:      sandbox.run_tests (warm bubblewrap sandboxes reused across programs, a fork per
                  test), starting with no warm sandbox and stopping them all before (b) and (c);
   (b) authors':  per test a multiprocessing Manager and worker Process, which writes the program to
-                 a file and spawns bubblewrap + a fresh interpreter (the design METHOD.md describes);
+                 a file and spawns bubblewrap + a fresh interpreter (the authors' design: README,
+                 "Where we differ from the paper or the authors' code", "Sandbox");
   (c) floor:     per test a bare `python -I -S` spawn, no sandbox, no limits.
 Prints tests/s and CPU seconds of each (CPU includes the looping programs' 4 x timeout, the
 same for all three), ours / authors', and ours' time per test relative to the floor. Ours limits
