@@ -4,7 +4,9 @@ Reads a trajectory JSONL: collect.py's records, or the authors' released traject
 (same field names; there "all_pass_rates" holds the HIDDEN-test pass rates, which we
 recombine with the public ones using each problem's real numbers of tests).
 
-For every problem (METHOD.md, stage 2):
+Turns count from 0 (turn 0 is the first program; METHOD.md, "Glossary"), and the turn-t prompt
+is the partial trajectory in which the model writes its turn-t program: the problem, then the
+programs of turns 0..t-1, each with its feedback. For every problem:
   1. drop it if every turn-0 program passes all tests (too easy);
   2. keep one turn-0 prompt (system + problem), prev_best_pass_rate = 0;
   3. per trajectory, the pass rate over all tests at every turn; diff = max - min;
@@ -12,7 +14,7 @@ For every problem (METHOD.md, stage 2):
      trajectory with the smallest positive diff);
   5. more than m candidates: max-variance down-sampling (PODS) over the subsets
      "lowest m-k plus highest k", k = 0..m;
-  6. each kept trajectory gives the prompts ending after turns 1, 2, 3, with three stop rules;
+  6. each kept trajectory gives its prompts for turns 1, 2, 3, with three stop rules (cut_turns);
   7. shuffle with a fixed seed.
 
 Writes a prompt JSONL, one record per partial trajectory:
@@ -129,16 +131,25 @@ def max_variance_subset(diffs: list[float], m: int = 4) -> list[int]:
 
 def cut_turns(rates: list[float], public_passed: list[bool], *, max_turn: int = 3,
               prompt_tokens=None, max_prompt_tokens: int = 10_000) -> tuple[list[int], str]:
-    """The turns t (1..max_turn) after which one trajectory is cut, and why the cutting stopped.
+    """The turns t (1..max_turn) whose prompts one trajectory gives, and why the cutting stopped.
 
-    The prompt after turn t holds programs 0..t-1 and their feedback. Cutting stops (no
-    prompt at t nor later) when
-      "public":  the feedbacks of programs t-2 and t-1 both said all public tests passed;
+    `rates` and `public_passed` are per turn of the trajectory. The turn-t prompt holds the
+    programs of turns 0..t-1 and their feedback, so t runs up to len(rates): one turn past the
+    last program collected. Cutting stops (no prompt for turn t nor later) when
+      "public":  the feedbacks on the programs of turns t-2 and t-1 both said all public tests passed;
       "budget":  prompt_tokens(t) > max_prompt_tokens;
-      "solved":  program t-1 passed all tests and so did program t, the reference model's
-                 answer to this very prompt. (The authors meant this rule but compared
-                 programs t-1 and t+1; at turn 1 they skipped when programs 0 and 2 passed.)
+      "solved":  the program of turn t-1 passed all tests and so did the program of turn t, the
+                 reference model's own answer to this very prompt. (The authors meant this rule
+                 but compared turns t-1 and t+1; for the turn-1 prompt they skipped when the
+                 programs of turns 0 and 2 passed.)
+    The "solved" rule's exception: a prompt whose turn t-1 program already passes every test
+    (prev_best_pass_rate 1) is kept when the turn-t program fails a test or was never collected
+    (t = len(rates)). Such a prompt teaches keeping a correct program: only a program that passes
+    every test then earns a positive reward. When the reference model's turn-t program passes
+    too, the reference model already does that, and the prompt would teach nothing new.
     Returns (turns, reason) with reason "public", "budget", "solved" or "end".
+    Examples: cut_turns([0, 1, 1], [False, True, True]) -> ([1], "solved");
+              cut_turns([0, .5, 1], [False, False, True]) -> ([1, 2, 3], "end"), the turn-3 prompt kept.
     """
     turns = []
     for t in range(1, min(max_turn, len(rates)) + 1):
@@ -163,7 +174,7 @@ def prompt_record(problem: dict, conversation: list[dict], *, turn: int, prev_be
 def split_problem(problem: dict, where: str, *, m: int = 4, max_turn: int = 3, validation: bool = False,
                   count_tokens=None, max_prompt_tokens: int = 10_000, perturbed: bool = False,
                   stats: collections.Counter | None = None) -> list[dict]:
-    """All prompts of one problem's trajectories (steps 1-7 of METHOD.md's stage 2)."""
+    """All prompts of one problem's trajectories (steps 1-6 of the module docstring; main shuffles, step 7)."""
     stats = stats if stats is not None else collections.Counter()
     stats["problems"] += 1
     rates, public_passed = read_pass_rates(problem, where)
@@ -249,7 +260,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--validation", action="store_true",
                    help="validation set: one trajectory per problem, the one with the smallest positive diff")
     p.add_argument("--m", type=int, default=4, help="trajectories kept per problem by max-variance down-sampling")
-    p.add_argument("--max-turn", type=int, default=3, help="cut after turns 1..MAX_TURN")
+    p.add_argument("--max-turn", type=int, default=3,
+                   help="prompts for turns 0..MAX_TURN; the turn-t prompt holds the programs of turns 0..t-1 and "
+                        "their feedback (0: turn-0 prompts only)")
     p.add_argument("--max-prompt-tokens", type=int, default=10_000, help="stop cutting a trajectory past this prompt length")
     p.add_argument("--tokenizer", default=None,
                    help="model folder or .gguf whose tokenizer and chat template count prompt tokens (default: the embedded SmolLM2)")

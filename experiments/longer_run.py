@@ -4,7 +4,7 @@ The three models the paper compares (its single-turn GRPO baseline trains on tur
 trained from one collection and evaluated on the held-out bundled problems and on HumanEval:
 
     collect     trajectories of the starting model on --train-problems bundled-train problems
-    split       Cobalt's prompts (turn 0 and the cuts after turns 1..) and, from the same
+    split       Cobalt's prompts (turn 0 and turns 1, 2, ...) and, from the same
                 trajectories, the turn-0 prompts only (split.py --max-turn 0)
     train       the two trainings, identical but for their prompts
     evaluate    base, cobalt and turn0 on bundled-test and on HumanEval: Pass@1 per turn with

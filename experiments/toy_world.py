@@ -20,7 +20,7 @@ Then the four real stages run unchanged, with the toy problems as `--problems` f
 warmed-up model as `--model`, for three arms from the same start:
     base      the warmed-up model itself
     turn0     train_bandit.py on split.py --max-turn 0 prompts (the paper's single-turn GRPO baseline)
-    cobalt    train_bandit.py on split.py's partial trajectories (turn 0, and the cuts after turns 1, 2)
+    cobalt    train_bandit.py on split.py's partial trajectories (the prompts for turns 0, 1, 2)
 with the same steps, prompts per step, group size and seed. Turn-0 training cannot learn this
 world: at turn 0 nothing says which program is right, so its reward is noise with respect to the
 context. Cobalt also trains on the turn-1 and turn-2 contexts in which the reference model's

@@ -84,15 +84,20 @@ def example() -> str:
         + "); with at most m = 4 candidates all are kept. The prompts:\n")
     say("| prompt | context | prev_best_pass_rate | why |")
     say("| --- | --- | --- | --- |")
-    why = {0: "the turn-0 prompt, once per problem"}
     for p in sorted(prompts, key=lambda p: p["example_id"]):
         programs = (len(p["conversation"]) - 2) // 2
-        reason = why.get(p["turn"], f"after {programs} program{'s' * (programs > 1)} and {'their' if programs > 1 else 'its'} feedback")
+        reason = ("asks for turn 0's program, once per problem" if programs == 0 else
+                  f"asks for turn {programs}'s program after turn{'s 0-' if programs > 1 else ' '}{programs - 1} "
+                  f"and {'their' if programs > 1 else 'its'} feedback")
         say(f"| `{p['example_id']}` | system + problem{f' + {programs} x (program, feedback)' if programs else ''} "
             f"| {p['prev_best_pass_rate']:.3f} | {reason} |")
-    cut = [p["turn"] for p in prompts if p["example_id"].endswith("/s0")]
-    say(f"\nSample 0 stops after turn {max(cut)}: its programs at turns 1 and 2 both pass every test "
-        "(the \"solved\" rule), so a prompt after turn 2 would teach nothing new.\n")
+    last = {s: max(p["turn"] for p in prompts if p["example_id"].endswith(f"/s{s}")) for s in (0, 1)}
+    say(f"\nSample 0 has no turn-{last[0] + 1} prompt: its programs at turns {last[0]} and {last[0] + 1} both pass "
+        "every test (the \"solved\" stop rule), so the reference model already keeps a passing program and the "
+        f"prompt would teach nothing new. Sample 1's turn-{last[1]} prompt is kept although its turn-{last[1] - 1} "
+        "program already passes every test: the collection ended there, no later program shows the reference model "
+        f"keeping it, and with prev_best_pass_rate {max(record['all_pass_rates'][1][:last[1]]):.3f} only a program "
+        "that passes every test earns a positive reward.\n")
 
     chosen = next(p for p in prompts if p["example_id"] == "max-of-list/t2/s1")
     rates = program_pass_rates([reply(n) for n in GROUP], [chosen["test_cases"]] * len(GROUP))

@@ -86,14 +86,14 @@ def test_max_variance_subsets_include_all_highest():
 
 # ---------------------------------------------------------------- cutting
 
-def test_cut_after_every_turn_when_no_rule_fires():
+def test_a_prompt_for_every_turn_when_no_rule_fires():
     assert split.cut_turns([0.0, 0.5, 1.0], [False, False, True]) == ([1, 2, 3], "end")
     assert split.cut_turns([0.0, 0.5], [False, False]) == ([1, 2], "end")  # fewer programs than max_turn
     assert split.cut_turns([0.0, 0.5, 1.0], [False, False, True], max_turn=2) == ([1, 2], "end")
 
 
 def test_two_consecutive_all_public_passed_feedbacks_stop():
-    # Public tests pass twice while hidden ones fail: the prompt after turn 2 would repeat that feedback.
+    # Public tests pass at turns 0 and 1 while hidden ones fail: the turn-2 prompt would repeat that feedback.
     assert split.cut_turns([0.8, 0.8, 1.0], [True, True, True]) == ([1], "public")
     assert split.cut_turns([0.8, 0.2, 0.8], [True, False, True]) == ([1, 2, 3], "end")
 
@@ -121,7 +121,7 @@ def test_split_problem_cuts_downsampled_trajectories_with_prev_best():
     prompts = split.split_problem(record, "f, line 1", m=4)
     # Candidates sorted by diff: s6 .125, s5 .25, s4 .5, s1 .75, s0 1.0 -> 5 > m=4. Variances:
     # k=0 .0576, k=1 .1123, k=2 {.125,.25,.75,1.} .1279, k=3 .1045, k=4 .0781 -> s6 s5 s1 s0.
-    # s6 and s1: programs 1 and 2 both pass -> "solved" stops after turn 1.
+    # s6 and s1: the programs of turns 1 and 2 both pass -> "solved": no turn-2 prompt.
     assert [p["example_id"] for p in prompts] == [
         "p/t0", "p/t1/s6", "p/t1/s5", "p/t2/s5", "p/t3/s5", "p/t1/s1", "p/t1/s0", "p/t2/s0", "p/t3/s0"]
     by_id = {p["example_id"]: p for p in prompts}
@@ -217,7 +217,7 @@ def test_verl_parquet_schema(files):
     assert result.returncode == 0, result.stderr
     rows = pq.read_table(str(tmp / "verl" / "test.parquet")).to_pylist()
     prompts = [json.loads(x) for x in (tmp / "v.jsonl").read_text().splitlines()]
-    assert len(rows) == len(prompts) == 5 + 5 * 3  # validation: s1 only (smallest diff), cut after turns 1, 2, 3
+    assert len(rows) == len(prompts) == 5 + 5 * 3  # validation: s1 only (smallest diff), prompts for turns 1, 2, 3
     row = rows[0]
     assert row["ability"] == "code" and row["reward_model"]["ground_truth"] == TESTS_8
     assert row["extra_info"]["is_val"] and "prev_best_pass_rate" in row["extra_info"]
