@@ -16,7 +16,7 @@ import toy_world  # noqa: E402
 
 # The experiment's world and training (48 training problems, 400 warm-up steps, 100 steps of 8
 # prompts), one seed and 12 held-out problems; the real stages, as subprocesses. About 5.5 minutes
-# on 2 cores: over the 3 the issue asks for. A smaller world (24 training problems, 250 warm-up
+# on 2 cores (RESULTS.md, "The test in the suite"). A smaller world (24 training problems, 250 warm-up
 # steps, 60-100 steps) did not learn reliably: the warm-up then leaves the analysis comment wrong
 # too often, and turn-0-only training once reached 70% at turn 2 by a lucky drift.
 SMALL = ["--test-problems", "12"]
