@@ -8,12 +8,23 @@ veRL's custom reward signature.
     compute_score(data_source, solution_str, ground_truth, extra_info)
                                            veRL's `custom_reward_function`: runs the sandbox itself
 
-Used by train_bandit.py; for veRL: custom_reward_function.path=reward.py custom_reward_function.name=compute_score
+Used by train_bandit.py, and by veRL through recipes/verl_cobalt.sh
+(reward.custom_reward_function.path=<this file's absolute path>, .name=compute_score).
+veRL loads this file by its path, in a Ray worker whose working directory and sys.path know
+nothing of this repository, so the folder of this file is added to sys.path for the modules it
+imports (sandbox, conversation, policy). A scoring error (the sandbox cannot start, a malformed
+test file) is raised, never turned into a score.
 """
 import functools
 import math
+import os
+import sys
 
 import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.append(HERE)  # appended: the modules of this folder never shadow a Ray worker's packages
 
 import sandbox
 from conversation import pass_rate, reply_code, token_counter
