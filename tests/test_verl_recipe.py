@@ -65,7 +65,7 @@ def validate(config) -> None:
     """main_ppo.main's checks before it starts Ray, then the config dataclasses its workers build."""
     auto_set_device(config)
     validate_config(config, use_reference_policy=need_reference_policy(config), use_critic=need_critic(config))
-    for section in (config.actor_rollout_ref.rollout, config.actor_rollout_ref.ref, config.reward, config.algorithm):
+    for section in (config.actor_rollout_ref.rollout, config.algorithm):
         omega_conf_to_dataclass(section)
 
 
@@ -114,7 +114,7 @@ def verl_data(tmp_path_factory):
     special_think.save_pretrained(tok_think)
     problems = {p["id"]: p for p in load_problems("bundled-train")}
     short = problems["bundled/sum_of_two"]
-    long = {**problems["bundled/reverse_string"], "question": problems["bundled/reverse_string"]["question"] * 8}
+    long = {**problems["bundled/reverse_string"], "question": problems["bundled/reverse_string"]["question"] * 12}
     rates = [[0.0, 0.5, 1.0], [0.5, 1.0, 1.0]]
     records = [trajectory(short, "sum_of_two", rates), trajectory(long, "long_statement", rates)]
     (tmp / "traj.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -160,9 +160,11 @@ def test_rlhf_dataset_reads_split_parquet_with_the_recipes_settings_and_filters_
         # veRL's length (its filter's tokenize=True chat template) is ours, and within the budget: no truncation.
         verl_ids = tokenizer.apply_chat_template(item["raw_prompt"], add_generation_prompt=True, tokenize=True, return_dict=False)
         assert list(verl_ids) == chat_token_ids(tokenizer, row["prompt"]) and len(verl_ids) <= BUDGET
-    # Without split.py's drop, veRL's filter is what would meet the long prompt (and left-truncation without it).
-    unbounded = pq.read_table(str(tmp / "unbounded" / "train.parquet")).num_rows
-    assert len(RLHFDataset(str(tmp / "unbounded" / "train.parquet"), tokenizer, config.data)) == unbounded - 1
+    # Without split.py's budget, the long statement's prompts reach veRL, and its filter is what meets them
+    # (without the filter, left-truncation).
+    unbounded = RLHFDataset(str(tmp / "unbounded" / "train.parquet"), tokenizer, config.data)
+    kept = {unbounded[i]["extra_info"]["index"] for i in range(len(unbounded))}
+    assert kept == {r["extra_info"]["index"] for r in rows}
 
 
 def test_thinking_without_tokenizer_is_refused_in_one_line(verl_data):
