@@ -6,7 +6,7 @@ veRL's custom reward signature.
                                            prev_best_pass_rate; + the format term for thinking models
     validation_reward(pass_rate)           0/1: passes every test or not
     compute_score(data_source, solution_str, ground_truth, extra_info)
-                                           veRL's `custom_reward_function`: runs the sandbox itself
+                                           veRL's custom reward function: runs the sandbox itself
 
 Used by train_bandit.py, and by veRL through recipes/verl_cobalt.sh
 (reward.custom_reward_function.path=<this file's absolute path>, .name=compute_score).
@@ -118,10 +118,12 @@ def _length_counter(tokenizer: str | None):
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> float:
-    """The reward with veRL's custom reward function signature (`custom_reward_function.path`).
+    """The reward with veRL's custom reward function signature (`reward.custom_reward_function.path`).
 
     extra_info: "prev_best_pass_rate" (default 0), "is_val" (0/1 validation reward),
     "thinking" (add the format term), "tokenizer" (model whose tokenizer measures lengths).
+    solution_str is the completion as veRL's reward manager decodes it, special tokens removed;
+    the recipe's manager (recipes/verl_reward_manager.py) keeps `</think>` for the format term.
     """
     extra = extra_info or {}
     thinking = bool(extra.get("thinking", False))

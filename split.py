@@ -22,7 +22,7 @@ Writes a prompt JSONL, one record per partial trajectory:
      "prev_best_pass_rate": float (best all-test pass rate of the programs in the context),
      "turn": int (program+feedback pairs in the context), "perturbed": bool}
 and, with --verl-parquet DIR, the same prompts in veRL's schema (DIR/train.parquet, or
-DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with reward.compute_score:
+DIR/test.parquet with --validation) for recipes/verl_cobalt.sh (veRL) with reward.compute_score:
     {"data_source": "cobalt", "prompt": conversation, "ability": "code",
      "reward_model": {"style": "rule", "ground_truth": test_cases},
      "extra_info": {"split", "index": example_id, "is_val", "prev_best_pass_rate", "thinking": bool,
