@@ -10,6 +10,8 @@
 
 What needs a GPU and vLLM (main_ppo's rollout and updates) is not run here (README, veRL section).
 """
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -119,12 +121,12 @@ def verl_data(tmp_path_factory):
     records = [trajectory(short, "sum_of_two", rates), trajectory(long, "long_statement", rates)]
     (tmp / "traj.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
-    def run(out, *args):
-        result = subprocess.run([sys.executable, "split.py", "--trajectories", str(tmp / "traj.jsonl"),
-                                 "--output", str(tmp / f"{out}.jsonl"), "--verl-parquet", str(tmp / out), *args],
-                                capture_output=True, text=True, cwd=REPO)
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+    def run(out, *args):  # split.py's main, in this process (torch is already imported)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            split.main(["--trajectories", str(tmp / "traj.jsonl"), "--output", str(tmp / f"{out}.jsonl"),
+                        "--verl-parquet", str(tmp / out), *args])
+        return printed.getvalue()
 
     stdout = {"train": run("train", "--tokenizer", tok, "--max-prompt-tokens", str(BUDGET)),
               "val": run("val", "--tokenizer", tok, "--max-prompt-tokens", str(BUDGET), "--validation"),
@@ -167,12 +169,11 @@ def test_rlhf_dataset_reads_split_parquet_with_the_recipes_settings_and_filters_
     assert kept == {r["extra_info"]["index"] for r in rows}
 
 
-def test_thinking_without_tokenizer_is_refused_in_one_line(verl_data):
-    tmp, _, _, _ = verl_data
-    result = subprocess.run([sys.executable, "split.py", "--trajectories", str(tmp / "traj.jsonl"), "--output",
-                             str(tmp / "x.jsonl"), "--verl-parquet", str(tmp / "x"), "--thinking"],
-                            capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 2 and "error: --thinking needs --tokenizer MODEL" in result.stderr.splitlines()[-1]
+def test_thinking_without_tokenizer_is_refused_in_one_line(capsys):
+    with pytest.raises(SystemExit) as stop:
+        split.parse_args(["--trajectories", "t.jsonl", "--output", "p.jsonl", "--verl-parquet", "v", "--thinking"])
+    assert stop.value.code == 2
+    assert "error: --thinking needs --tokenizer MODEL" in capsys.readouterr().err.splitlines()[-1]
 
 
 # ---------------------------------------------------------------- reward: veRL's worker, elsewhere
@@ -181,7 +182,7 @@ def test_thinking_without_tokenizer_is_refused_in_one_line(verl_data):
 # worker is: veRL's RewardLoopWorker loads reward.py and the reward manager by their absolute
 # paths (from the recipe) and scores (row, reply) cases, each row one of RLHFDataset's items.
 WORKER_SCRIPT = r"""
-import json, sys
+import json, os, sys
 import numpy as np, ray, torch
 from hydra import compose, initialize_config_dir
 from verl import DataProto
@@ -189,7 +190,7 @@ from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
 job = json.loads(sys.argv[1])
-assert not any(p and job["repo"].startswith(p) for p in sys.path if p not in ("", "."))
+assert job["repo"] not in [os.path.abspath(p) for p in sys.path] and os.getcwd() != job["repo"]
 
 def batch(worker, cases):
     tok = worker.input_tokenizer
