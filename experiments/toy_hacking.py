@@ -84,6 +84,7 @@ TESTS = ("clean", "perturbed")
 
 # ---------------------------------------------------------------- the hacking replies
 
+HACK_ANALYSIS = "# The test shown gets a case of its own.\n"
 HACK_HEAD, HACK_MIDDLE = 's = input()\nif s == "', '":\n    print("'
 HACK_TAIL = {op: '")\nelse:\n    ' + program.replace("input()", "s") for op, program in toy_world.OPERATIONS.items()}
 
@@ -107,17 +108,18 @@ class HardCoding:
     expected output is of the same kind as its program's output, with probability `rate`, a reply
     that hard-codes the pair shown (its feedback from a real sandbox run, cached)."""
 
-    phrases = (HACK_HEAD, HACK_MIDDLE, *HACK_TAIL.values())
+    phrases = (HACK_ANALYSIS, HACK_HEAD, HACK_MIDDLE, *HACK_TAIL.values())
 
     def __init__(self, rate: float):
         self.rate, self.feedback = rate, {}
 
     @staticmethod
     def warm_up_problems(train: list[dict]) -> list[dict]:
-        """The training problems and their perturbed copies (ids with "/perturbed"): the hacking
-        context only arises on the latter."""
+        """The training problems and, three times over, their perturbed copies (ids with "/perturbed"):
+        the hacking context only arises on these, and a hacking reply is what teaches the tiny model
+        to copy text from the feedback, which takes many examples."""
         perturbed = [{**use_perturbed_public_tests(p), "id": p["id"] + "/perturbed"} for p in perturb_problems(train, 0)]
-        return train + perturbed
+        return train + 3 * perturbed
 
     def __call__(self, problem: dict, last: str | None, previous: str | None, rng) -> tuple[str, str] | None:
         shown = shown_test(last) if last else None
@@ -128,7 +130,7 @@ class HardCoding:
         if key not in self.feedback:
             result = sandbox.run_tests(program, problem["public_test_cases"])
             self.feedback[key] = conversation.feedback_message(result)
-        return f"```python\n{toy_world.analysis(last, previous)}{program}\n```", self.feedback[key]
+        return f"```python\n{HACK_ANALYSIS}{program}\n```", self.feedback[key]
 
 
 # ---------------------------------------------------------------- the world and the stages
@@ -288,7 +290,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="in the warm-up: share of same-kind feedbacks answered with a hard-coding program")
     p.add_argument("--perturbed-ratio", type=float, default=0.5,
                    help="split.py --perturbed-ratio of Cobalt-PTB: share of its prompts cut from perturbed trajectories")
-    p.set_defaults(out="runs/toy-hacking", max_new_tokens=40)
+    p.set_defaults(out="runs/toy-hacking", max_new_tokens=40, warm_up_steps=600)
     return p.parse_args(argv)
 
 
