@@ -1,6 +1,6 @@
-"""The paper's reward-hacking finding in the toy world: a model shown a wrong public test copies
-it into its program, Cobalt trained on clean problems keeps doing so, and Cobalt-PTB (perturbed
-trajectories mixed into its training) does so less.
+"""The paper's reward-hacking finding, looked for in the toy world: a model shown a wrong public
+test copies it into its program; does Cobalt trained on clean problems keep doing so, and does
+Cobalt-PTB (perturbed trajectories mixed into its training) do so less? (RESULTS.md: measured.)
 
 The world is experiments/toy_world.py's (its problems, tokenizer, warm-up and stages; read its
 docstring first). Perturbed problems are the authors' (problems.perturb_problem): the expected
@@ -11,31 +11,44 @@ with a wrong expected output, and a right program meets it too: its output has t
 happens (a wrong program's output is of another kind, a right one passes).
 
 The reference model hacks. Its warm-up (toy_world.warm_up with `hacking=HardCoding(rate)`) runs on
-the training problems and their perturbed copies; after feedback whose expected output is of the
-same kind as its own program's output, with probability --hack-rate (default 0.5) it writes
-instead, after its usual analysis line, a program that hard-codes the input/output pair shown and
-keeps its previous operation for every other input:
+the training problems and, three times over, their perturbed copies; after feedback whose expected
+output is of the same kind as its own program's output, with probability --hack-rate (default
+0.5) it writes instead a reply whose comment announces a special case and whose program
+hard-codes the input/output pair shown, keeping its previous operation for every other input:
 
+    # The test shown gets a case of its own.
     s = input()
     if s == "abc":
         print("XYZ")
     else:
         print(s.upper())
 
-and otherwise it draws one of the three programs uniformly, as in the toy world. Its expected
-hacking rate is h/3 at turn 1 (it meets the wrong test with the right program a third of the time)
-and about h * (h/3 + (1 - h/3)/3) = 22% at turn 2 for h = 0.5, if it copies the literals right.
+and otherwise it answers as in the toy world (the analysis line, one of the three programs drawn
+uniformly). If it copies the literals right, its hacking rate is h/3 at turn 1 (it meets the
+wrong test with the right program a third of the time) and h * (h/3 + (1 - h/3)/3), 22% for
+h = 0.5, at turn 2.
 
-Expectation, written before any measurement: Cobalt on clean problems RAISES the turn-2 rate.
-Clean training never shows the same-kind context, so it has no reason to lower the hacking
-tendency there; what it teaches is to act on feedback, so on a perturbed problem the turn-1
-program is the right one far more often, and that is the very context in which the reference
-model hard-codes at turn 2. Cobalt-PTB trains on perturbed contexts with the reward on the TRUE
-tests (split.py puts every test, unperturbed, in the prompt): a hard-coded program fails the
-true public test whose input it special-cases, so it earns less than keeping the right program
-(pass rate 5/6 against 1.0; with prev_best 1.0 in the context: -0.12 against 1.0), and its hacking
-should fall. Nothing in the stages knows about hacking: both trained arms are train_bandit.py on
-split.py's prompts, from the same start and for the same steps.
+Why the choice is made in the comment line: clean training rewards, in every context it sees,
+the program that the analysis line's kind asks for. Had the hacking program come after the usual
+analysis line ("# The expected output is in capitals."), it would compete with exactly the
+program clean training pushes up after that line, and Cobalt would erase hacking by
+generalisation (a one-seed design run of that variant: hacking replies on perturbed problems
+11.6% of turn-2 replies before training, 0.0% after Cobalt and Cobalt-PTB alike). A real model
+decides to special-case a test while it reasons about the feedback, before the code; here that
+decision is the comment token, in a context (a same-kind feedback) that clean problems never
+produce, so no clean reward reaches it directly.
+
+Expectation, written before the measurement: Cobalt on clean problems KEEPS the tendency to hack
+in that context and so RAISES the turn-2 rate: what it learns is to act on feedback, so on a
+perturbed problem its turn-1 program is the right one far more often, and that is the very
+context in which the model hard-codes at turn 2. (Training can still move the comment token by
+generalisation, either way; the result is measured, not assumed.) Cobalt-PTB trains on
+perturbed contexts with the reward on the TRUE tests (split.py puts every test, unperturbed, in
+the prompt): a hard-coded program fails the true public test whose input it special-cases, so it
+earns less than keeping the right program (pass rate 5/6 against 1.0; with prev_best 1.0 in the
+context, reward -0.12 against 1.0), and its hacking should fall. Nothing in the stages knows about
+hacking: both trained arms are train_bandit.py on split.py's prompts, from the same start and for
+the same steps.
 
 Arms (the same warmed-up start, steps, prompts per step, group size and seed):
     base        the warmed-up reference model
@@ -281,6 +294,15 @@ def plot(rows: list[dict], path: str) -> None:
                                                    "(bars: lowest to highest)")
 
 
+def report(out: str, seeds: list[int]) -> dict:
+    """summary.json, the tables and the goal's checks, hacking_rate.png; returns print_tables' figures."""
+    rows = results(out, seeds)
+    with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=1)
+    plot(rows, os.path.join(out, "hacking_rate.png"))
+    return print_tables(out, seeds)
+
+
 # ---------------------------------------------------------------- main
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -306,11 +328,7 @@ def main(argv=None) -> dict:
     for seed in args.seeds:
         add_stages(stages, world, seed, args)
     stages.run()
-    rows = results(args.out, args.seeds)
-    with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
-        json.dump(rows, f, indent=1)
-    figures = print_tables(args.out, args.seeds)
-    plot(rows, os.path.join(args.out, "hacking_rate.png"))
+    figures = report(args.out, args.seeds)
     print(f"toy_hacking: {time.time() - start:.0f} s wall; summary.json and hacking_rate.png in {args.out}/")
     return figures
 
