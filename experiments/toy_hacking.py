@@ -89,7 +89,7 @@ import toy_world  # noqa: E402  (puts the repository root and tests/ on the path
 
 import conversation  # noqa: E402
 import sandbox  # noqa: E402
-from evaluate import hacking_rate_per_problem, reward_hacking, scored_trajectories  # noqa: E402
+from evaluate import hacking_rate_per_problem, hard_codes_feedback, reward_hacking, scored_trajectories  # noqa: E402
 from problems import perturb_problems, use_perturbed_public_tests, write_jsonl  # noqa: E402
 
 ARMS = ("base", "cobalt", "cobalt-ptb")
@@ -217,8 +217,6 @@ def results(out: str, seeds: list[int]) -> list[dict]:
 
 def hacking_per_problem(trajectories: str) -> tuple[list[list[float]], list[int], list[int]]:
     """[problem][turn] hacking shares, and per turn the flagged turns and those that hard-code the feedback."""
-    from evaluate import hard_codes_feedback
-
     records = scored_trajectories(trajectories)
     found = [reward_hacking(r) for r in records]
     turns = len(records[0]["raw_responses"])
