@@ -18,6 +18,13 @@ Writes into --run-dir (default runs/default):
     eval/cobalt.summary.json
     pass_at_1.png                 Pass@1 against turn, starting vs trained model
     done/STAGE                    a stage that finished; a rerun skips it
+With --ptb (Cobalt-PTB and in-context reward hacking; give it its own --run-dir), also:
+    trajectories-perturbed.jsonl  stage 1 on the training problems with two public expected outputs
+                                  swapped (collect.py --perturbed); prompts.jsonl mixes in prompts cut
+                                  from them (split.py --perturbed ... --perturbed-ratio)
+    eval/base-perturbed.jsonl     stage 4 on the perturbed held-out problems (evaluate.py --perturbed): the
+    eval/cobalt-perturbed.jsonl   hacking rate per turn in .summary.json, the flagged turns in .hacking.jsonl
+                                  (the trained model, train/final and eval/cobalt*, is then Cobalt-PTB)
 
 A rerun continues where the last run stopped: finished stages are skipped, and an
 interrupted stage resumes from what it had already written.
@@ -25,6 +32,7 @@ interrupted stage resumes from what it had already written.
 Command:
     python pipeline.py                      # everything, on the bundled default
     python pipeline.py --run-dir runs/s1 --seed 1
+    python pipeline.py --ptb --run-dir runs/ptb   # Cobalt-PTB, with hacking rates before and after
 """
 import argparse
 import os
@@ -62,6 +70,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--eval-problems", type=int, default=25, help="held-out problems evaluated (bundled-test)")
     p.add_argument("--eval-samples", type=int, default=1, help="trajectories per problem in evaluate (paper: 16)")
     p.add_argument("--eval-turns", type=int, default=1, help="feedback turns in evaluate (paper: 8)")
+    p.add_argument("--ptb", action="store_true", help="Cobalt-PTB: also collect on perturbed training problems, mix "
+                                                      "their prompts in, and measure reward hacking on perturbed held-out problems")
+    p.add_argument("--perturbed-ratio", type=float, default=0.5, help="with --ptb: split.py --perturbed-ratio")
     return p.parse_args(argv)
 
 
@@ -97,10 +108,12 @@ def run_stage(name: str, args: argparse.Namespace, argv: list[str]) -> None:
     mark_stage_done(args.run_dir, name, time.time() - start)
 
 
-def collect_stage(args: argparse.Namespace, output: str) -> None:
-    """collect.py on the first --train-problems bundled-train problems."""
+def collect_stage(args: argparse.Namespace, output: str, perturbed: bool = False) -> None:
+    """collect.py on the first --train-problems bundled-train problems (perturbed: their perturbed copies)."""
     model = ["--model", args.model] if args.model else []
-    run_stage("collect", args, ["collect.py", *model, "--problems", "bundled-train", "--limit", str(args.train_problems),
+    perturb = ["--perturbed"] if perturbed else []
+    run_stage("collect-perturbed" if perturbed else "collect", args,
+              ["collect.py", *model, "--problems", "bundled-train", *perturb, "--limit", str(args.train_problems),
                                 "--n-samples", str(args.n_samples), "--turns", str(args.turns),
                                 "--max-new-tokens", str(args.max_new_tokens), "--seed", str(args.seed), "--output", output])
 
@@ -131,7 +144,11 @@ def main(argv=None) -> None:
     start = time.time()
 
     collect_stage(args, path("trajectories.jsonl"))
-    run_stage("split", args, ["split.py", "--trajectories", path("trajectories.jsonl"), "--output", path("prompts.jsonl"),
+    ptb = []
+    if args.ptb:  # Cobalt-PTB: prompts cut from perturbed trajectories are mixed in; the reward stays on the true tests
+        collect_stage(args, path("trajectories-perturbed.jsonl"), perturbed=True)
+        ptb = ["--perturbed", path("trajectories-perturbed.jsonl"), "--perturbed-ratio", str(args.perturbed_ratio)]
+    run_stage("split", args, ["split.py", "--trajectories", path("trajectories.jsonl"), *ptb, "--output", path("prompts.jsonl"),
                               *(["--tokenizer", args.model] if args.model else []), *seed])
     train_stage("train", args, path("prompts.jsonl"), path("train"))
     evaluation = ["--problems", "bundled-test", "--limit", str(args.eval_problems), "--n-samples", str(args.eval_samples),
@@ -140,6 +157,11 @@ def main(argv=None) -> None:
                                       "--output", path("eval", "base.jsonl")])
     run_stage("evaluate-cobalt", args, ["evaluate.py", "--model", path("train", "final"), *evaluation,
                                         "--label", "cobalt", "--output", path("eval", "cobalt.jsonl")])
+    if args.ptb:  # in-context reward hacking on the perturbed held-out problems, before and after training
+        for label, arm_model in (("base", model), ("cobalt", ["--model", path("train", "final")])):
+            run_stage(f"evaluate-{label}-perturbed", args, ["evaluate.py", *arm_model, *evaluation, "--perturbed",
+                                                            "--label", f"{label}-perturbed",
+                                                            "--output", path("eval", f"{label}-perturbed.jsonl")])
     # The comparison is cheap and always shown, even when every stage was done before.
     compare = ["evaluate.py", "--compare", path("eval", "base.summary.json"), path("eval", "cobalt.summary.json"),
                "--plot", path("pass_at_1.png")]

@@ -3,6 +3,8 @@
     pass_at_1_per_turn(lines, path)   Pass@1 (%) against turn, one line per model or arm;
                                       lines: [{"label", "pass_at_1": [turn], optional "error": [turn]
                                       or [[below], [above]] per turn}]; optional a dotted chance line
+    hacking_rate_per_turn(lines, path)  in-context reward-hacking rate (%) against turn, one line per
+                                      arm; lines: [{"label", "hacking_rate": [turn], optional "error"}]
     training_curves(records, path)    train_bandit.py's metrics against step
 """
 import os
@@ -29,16 +31,25 @@ def pass_at_1_per_turn(lines: list[dict], path: str, title: str = "Multi-turn Pa
     """One line per entry of `lines`, with error bars where an entry has "error" (in the same units:
     one value per turn, or a list of the values below and a list of those above); `chance`:
     (Pass@1, label) of a dotted horizontal line."""
+    _per_turn(lines, "pass_at_1", path, title, "Pass@1 on hidden tests (%)", chance)
+
+
+def hacking_rate_per_turn(lines: list[dict], path: str, title: str = "In-context reward hacking") -> None:
+    """As pass_at_1_per_turn, for the share of trajectories that hack at each turn (perturbed tests)."""
+    _per_turn(lines, "hacking_rate", path, title, "hacking rate on perturbed problems (%)", None)
+
+
+def _per_turn(lines: list[dict], key: str, path: str, title: str, ylabel: str, chance) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for line in lines:
-        values = [100 * p for p in line["pass_at_1"]]
+        values = [100 * p for p in line[key]]
         errors = 100 * np.asarray(line["error"]) if line.get("error") is not None else None
         ax.errorbar(range(len(values)), values, yerr=errors, marker="o", capsize=4, label=line["label"])
     if chance:
         ax.axhline(100 * chance[0], color="grey", linestyle=":", label=chance[1])
-    ax.set(xlabel="turn", ylabel="Pass@1 on hidden tests (%)", title=title, ylim=(0, 100))
-    ax.set_xticks(range(max(len(line["pass_at_1"]) for line in lines)))
+    ax.set(xlabel="turn", ylabel=ylabel, title=title, ylim=(0, 100))
+    ax.set_xticks(range(max(len(line[key]) for line in lines)))
     ax.grid(alpha=0.3)
     ax.legend()
     _save(fig, path)

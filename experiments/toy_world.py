@@ -84,8 +84,12 @@ def analysis(feedback: str | None, previous: str | None) -> str:
     if "Expected Output:\n" not in feedback:
         return f"# All public tests passed with the program that {DOES[previous]}.\n"
     expected = feedback.split("Expected Output:\n", 1)[1].split("\n", 1)[0]
-    looks = "a number" if expected.isdigit() else "in capitals" if expected.isupper() else "in small letters"
-    return f"# The expected output is {looks}.\n"
+    return f"# The expected output is {looks(expected)}.\n"
+
+
+def looks(output: str) -> str:
+    """The kind of a toy output: "a number", "in capitals" or "in small letters" (one per operation)."""
+    return "a number" if output.isdigit() else "in capitals" if output.isupper() else "in small letters"
 
 
 def analyses() -> list[str]:
@@ -161,15 +165,23 @@ def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
     return {(p["id"], op): conversation.feedback_message(next(results)) for p in problems for op in OPERATIONS}
 
 
-def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turns: int) -> list[dict]:
+def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turns: int, hacking=None) -> list[dict]:
     """A conversation as collect.py builds it. Every reply analyses the last feedback correctly,
     but its program is drawn uniformly, independently of everything before it: the reference
-    model reads the feedback and does not act on it."""
+    model reads the feedback and does not act on it.
+
+    hacking (experiments/toy_hacking.py): a function (problem, last feedback, previous operation,
+    rng) -> None, or (reply, the feedback on its program) to write instead of the drawn program."""
     messages, last, previous = conversation.build_prompt(problem), None, None
     for _ in range(turns + 1):
         operation = rng.choice(list(OPERATIONS))
-        messages += [{"role": "assistant", "content": reply(operation, last, previous)}]
-        last, previous = feedback[problem["id"], operation], operation
+        hack = hacking(problem, last, previous, rng) if hacking else None
+        if hack:  # its program keeps the previous operation for every other input
+            messages += [{"role": "assistant", "content": hack[0]}]
+            last = hack[1]
+        else:
+            messages += [{"role": "assistant", "content": reply(operation, last, previous)}]
+            last, previous = feedback[problem["id"], operation], operation
         messages += [{"role": "user", "content": last}]
     return messages[:-1]  # ends with the last reply
 
@@ -189,8 +201,9 @@ def supervised_example(policy, messages: list[dict]) -> tuple[list[int], list[in
 
 
 def warm_up(path: str, problems: list[dict], *, steps: int, batch: int = 32, lr: float = 3e-3, turns: int = 2,
-            seed: int = 0, log=print) -> None:
-    """Supervised warm-up of the model at `path` on fresh random conversations every step."""
+            seed: int = 0, hacking=None, log=print) -> None:
+    """Supervised warm-up of the model at `path` on fresh random conversations every step
+    (`hacking`: see warm_up_conversation)."""
     from policy import load_policy
 
     policy = load_policy(path, dtype="float32", device="cpu")
@@ -202,7 +215,7 @@ def warm_up(path: str, problems: list[dict], *, steps: int, batch: int = 32, lr:
     model.train()
     start = time.time()
     for step in range(1, steps + 1):
-        examples = [supervised_example(policy, warm_up_conversation(rng.choice(problems), feedback, rng, turns))
+        examples = [supervised_example(policy, warm_up_conversation(rng.choice(problems), feedback, rng, turns, hacking))
                     for _ in range(batch)]
         length = max(len(ids) for ids, _ in examples)
         ids = torch.tensor([ids + [pad] * (length - len(ids)) for ids, _ in examples])
@@ -280,8 +293,11 @@ class Stages:
                       f"({finished}/{len(self.order)} stages)", flush=True)
 
 
-def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int, warm_up_steps: int) -> str:
-    """The problem files and the warmed-up reference model, built once per --out; returns the world folder."""
+def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int, warm_up_steps: int,
+                hacking=None) -> str:
+    """The problem files and the warmed-up reference model, built once per --out; returns the world folder.
+    hacking (experiments/toy_hacking.py): an object with `phrases` (more single tokens),
+    `warm_up_problems(train)` (the problems of the warm-up) and the reply function of warm_up_conversation."""
     from tiny_model import build_tiny_model
 
     world = os.path.join(out, "world")
@@ -294,10 +310,12 @@ def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int
     os.makedirs(world, exist_ok=True)
     write_jsonl(train, os.path.join(world, "train.jsonl"))
     write_jsonl(test, os.path.join(world, "test.jsonl"))
-    model = build_tiny_model(os.path.join(world, "model"), hidden=hidden, layers=layers, phrases=fixed_texts())
+    phrases = fixed_texts() + (hacking.phrases if hacking else ())
+    model = build_tiny_model(os.path.join(world, "model"), hidden=hidden, layers=layers, phrases=phrases)
     print(f"world: {n_train} training and {n_test} held-out problems, a {layers}-layer {hidden}-wide Llama; "
           f"warm-up of {warm_up_steps} steps", flush=True)
-    warm_up(model, train, steps=warm_up_steps, log=lambda line: print(f"world: {line}", flush=True))
+    warm_up(model, hacking.warm_up_problems(train) if hacking else train, steps=warm_up_steps, hacking=hacking,
+            log=lambda line: print(f"world: {line}", flush=True))
     os.makedirs(os.path.dirname(marker), exist_ok=True)
     with open(marker, "w") as f:
         f.write(f"{time.time() - start:.1f} s\n")
@@ -310,12 +328,28 @@ def count_lines(path: str) -> int:
         return sum(1 for line in f if line.strip())
 
 
+def sampling_flags(args, seed: int) -> list[str]:
+    """collect.py's and evaluate.py's sampling flags in every toy run."""
+    return ["--max-new-tokens", str(args.max_new_tokens), "--micro-batch", "64", "--chunk-problems", "8",
+            "--dtype", "float32", "--seed", str(seed), "--quiet"]
+
+
+def train_command(model: str, prompts: str, output_dir: str, seed: int, args) -> list[str]:
+    """train_bandit.py on `prompts`: every arm trains the same steps of the same number of prompts,
+    whatever its prompt count (call it when the prompts exist)."""
+    epochs = -(-args.steps * args.prompts_per_step // count_lines(prompts))
+    return ["train_bandit.py", "--model", model, "--prompts", prompts, "--output-dir", output_dir, "--precision", "fp32",
+            "--max-steps", str(args.steps), "--epochs", str(epochs), "--prompts-per-step", str(args.prompts_per_step),
+            "--group-size", str(args.group_size), "--mini-batches", "2", "--micro-batch", "32",
+            "--gen-micro-batch", "64", "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr),
+            "--kl-coef", str(args.kl_coef), "--save-every", str(args.steps), "--seed", str(seed)]
+
+
 def add_stages(stages: Stages, world: str, seed: int, args) -> None:
     """collect -> split (Cobalt's cuts, and turn 0 only) -> train both -> evaluate all three arms."""
     run = lambda *parts: os.path.join(stages.out, f"seed{seed}", *parts)  # noqa: E731
     model, s = os.path.join(world, "model"), str(seed)
-    sampling = ["--max-new-tokens", str(args.max_new_tokens), "--micro-batch", "64", "--chunk-problems", "8", "--dtype", "float32",
-                "--seed", s, "--quiet"]
+    sampling = sampling_flags(args, seed)
     stages.add(f"seed{seed}-collect", ["collect.py", "--model", model, "--problems", os.path.join(world, "train.jsonl"),
                                        "--n-samples", str(args.collect_samples), "--turns", "2", *sampling,
                                        "--output", run("trajectories.jsonl")])
@@ -324,15 +358,7 @@ def add_stages(stages: Stages, world: str, seed: int, args) -> None:
                                                "--tokenizer", model, "--output", run(f"prompts-{arm}.jsonl"),
                                                "--seed", s], after=(f"seed{seed}-collect",))
 
-        def train(arm=arm):  # both arms: the same steps of the same number of prompts, whatever their prompt count
-            prompts = count_lines(run(f"prompts-{arm}.jsonl"))
-            epochs = -(-args.steps * args.prompts_per_step // prompts)
-            return ["train_bandit.py", "--model", model, "--prompts", run(f"prompts-{arm}.jsonl"),
-                    "--output-dir", run(f"train-{arm}"), "--precision", "fp32", "--max-steps", str(args.steps),
-                    "--epochs", str(epochs), "--prompts-per-step", str(args.prompts_per_step),
-                    "--group-size", str(args.group_size), "--mini-batches", "2", "--micro-batch", "32",
-                    "--gen-micro-batch", "64", "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr),
-                    "--kl-coef", str(args.kl_coef), "--save-every", str(args.steps), "--seed", s]
+        train = lambda arm=arm: train_command(model, run(f"prompts-{arm}.jsonl"), run(f"train-{arm}"), seed, args)  # noqa: E731
         stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",))
     for arm in ARMS:
         arm_model = model if arm == "base" else run(f"train-{arm}", "final")
@@ -405,8 +431,9 @@ def plot(rows: list[dict], path: str) -> None:
 
 # ---------------------------------------------------------------- main
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def argument_parser(**options) -> argparse.ArgumentParser:
+    """The toy world's flags (experiments/toy_hacking.py builds on them with parents=[...])."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, **options)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds of collection, training and evaluation")
     p.add_argument("--out", default="runs/toy", help="output folder (a rerun continues in it)")
     p.add_argument("--train-problems", type=int, default=48, help="training problems (a multiple of K)")
@@ -423,7 +450,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=5e-4, help="train_bandit.py --lr")
     p.add_argument("--kl-coef", type=float, default=0.02, help="train_bandit.py --kl-coef")
     p.add_argument("--jobs", type=int, default=2, help="stages run at once, one torch thread each")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    return argument_parser().parse_args(argv)
 
 
 def main(argv=None) -> dict:

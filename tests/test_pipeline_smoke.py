@@ -94,3 +94,19 @@ def test_pipeline_end_to_end_then_resume(tmp_path):
         assert f"== {stage}: done already, skipped" in out
     assert {p: p.stat().st_mtime_ns for p in run.rglob("*.jsonl")} == before
     assert "base" in out and "cobalt" in out
+
+
+def test_ptb_path_commands(tmp_path):
+    """--ptb adds the Cobalt-PTB stages in order (no model runs: --dry-run prints the commands)."""
+    result = subprocess.run([sys.executable, "pipeline.py", "--run-dir", str(tmp_path), "--ptb", "--perturbed-ratio", "0.3",
+                             "--dry-run"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    commands = {line.split(": ", 1)[0][3:]: line.split(": ", 1)[1] for line in result.stdout.splitlines()}
+    assert list(commands) == ["collect", "collect-perturbed", "split", "train", "evaluate-base", "evaluate-cobalt",
+                              "evaluate-base-perturbed", "evaluate-cobalt-perturbed", "compare"]
+    assert "--problems bundled-train --perturbed" in commands["collect-perturbed"]
+    assert f"--perturbed {tmp_path}/trajectories-perturbed.jsonl --perturbed-ratio 0.3" in commands["split"]
+    for label in ("base", "cobalt"):
+        assert "--problems bundled-test" in commands[f"evaluate-{label}-perturbed"]
+        assert f"--perturbed --label {label}-perturbed" in commands[f"evaluate-{label}-perturbed"]
+    assert "--perturbed" not in commands["collect"] + commands["evaluate-base"] + commands["evaluate-cobalt"]
