@@ -85,7 +85,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import toy_world  # noqa: E402  (puts the repository root and tests/ on the path)
+import toy_world  # noqa: E402  (puts the repository root on the path)
 
 import conversation  # noqa: E402
 import sandbox  # noqa: E402
