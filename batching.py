@@ -12,6 +12,7 @@ that had already stopped; benchmarks/generation.py measures it).
     generate_refilled(model, prompts, ...)  one decoding loop over all prompts: at most `width`
                                             rows at a time; a row that stops leaves at once and
                                             the next waiting prompt takes its place
+    supports(model)                         whether the model's KV cache allows it (a plain one)
     RowCounts                               rows the forward passes computed, and how many of
                                             them produced a kept token (the padding share)
 
@@ -83,6 +84,12 @@ class Rows:
             mine.values = torch.cat([pad(mine.values, 2), pad(theirs.values, 2)])
 
 
+def supports(model) -> bool:
+    """Whether the model's KV cache is the plain one, whose rows and columns the loop can cut and join
+    (not a sliding-window or recurrent cache: policy.py then uses the lockstep loop)."""
+    return all(type(layer) is DynamicLayer for layer in DynamicCache(config=model.config).layers)
+
+
 def positions(mask: torch.Tensor) -> torch.Tensor:
     """Position ids of left-padded rows, as `model.generate` computes them (padding gets 1)."""
     return (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 1)
@@ -114,9 +121,6 @@ def generate_refilled(model, prompts: list[list[int]], *, temperature: float, to
             cache = DynamicCache(config=model.config)
             logits = model(input_ids=ids, attention_mask=mask, position_ids=positions(mask), cache=cache,
                            use_cache=True, logits_to_keep=1).logits[:, -1]
-            if any(not isinstance(layer, DynamicLayer) for layer in cache.layers):
-                raise NotImplementedError(f"continuous batching needs a plain KV cache; {type(model).__name__} "
-                                          f"uses {[type(layer).__name__ for layer in cache.layers][:1]}")
             joining = Rows(new, mask, cache)
             if rows is None:
                 rows, step_logits = joining, logits

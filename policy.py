@@ -20,7 +20,7 @@ import os
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-from batching import RowCounts, generate_refilled
+from batching import RowCounts, generate_refilled, supports
 from conversation import chat_token_ids
 from speedups import SampledLogProbs, bfloat16_is_native
 
@@ -45,13 +45,16 @@ class HFPolicy:
 
     Prompts are left-padded so a whole micro-batch generates at once with the KV cache;
     generation stops at the end-of-turn token. The pad token is never an end-of-turn
-    token, so masking pads never masks a real end of turn.
+    token, so masking pads never masks a real end of turn. `continuous` (default True):
+    generate_tokens runs batching.generate_refilled, which computes no row of a reply that has
+    ended; False: generate_lockstep, plain `model.generate`, the same greedy tokens and sampler.
     """
 
     def __init__(self, model, tokenizer, *, continuous: bool = True):
         self.model, self.tokenizer = model, tokenizer
         self.generated_tokens = 0  # running total, for tokens/s
-        self.continuous = continuous  # generate_tokens through batching.generate_refilled, else generate_lockstep
+        # generate_tokens through batching.generate_refilled where the model's KV cache allows, else generate_lockstep
+        self.continuous = continuous and supports(model)
         self.row_counts = RowCounts()  # rows the forward passes computed, and those that produced a kept token
         tokenizer.padding_side = "left"
         vocab = tokenizer.get_vocab()
