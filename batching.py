@@ -1,0 +1,164 @@
+"""Continuous batching: policy.HFPolicy.generate_tokens without lockstep waste. A reader
+learning the method can skip this file: the plain path is policy.HFPolicy.generate_lockstep
+(`model.generate` on micro-batches of similar prompt lengths), and tests/test_batching.py shows
+that the two give the same tokens under greedy decoding and the same distribution under sampling.
+
+Why: `model.generate` on a micro-batch runs every row until the longest reply of the micro-batch
+ends; a row that has stopped still costs a full row of every later forward pass. On a CPU,
+where a forward pass costs in proportion to its rows, that waste is most of the time when
+reply lengths differ (the evaluation of the one-command run: 60-70% of the rows were rows
+that had already stopped; benchmarks/generation.py measures it).
+
+    generate_refilled(model, prompts, ...)  one decoding loop over all prompts: at most `width`
+                                            rows at a time; a row that stops leaves at once and
+                                            the next waiting prompt takes its place
+    supports(model)                         whether the model's KV cache allows it (a plain one)
+    RowCounts                               rows the forward passes computed, and how many of
+                                            them produced a kept token (the padding share)
+
+The loop is the one `model.generate` runs (forward with the KV cache, the same logits
+processors, argmax or multinomial), plus two cache operations: dropping the rows that stopped,
+and joining newly prefilled rows to the running ones (both caches left-padded to a common
+length, as `generate` left-pads a micro-batch). Transformers' own continuous batching
+(`model.generate_batch`) runs on a CPU but is built for GPUs: its paged cache and scheduler
+thread took 15 s for 8 prompts x 20 tokens of a 2-layer test model.
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from transformers import DynamicCache, LogitsProcessorList
+from transformers.cache_utils import DynamicLayer
+from transformers.generation.logits_process import TemperatureLogitsWarper, TopPLogitsWarper
+
+
+@dataclass
+class RowCounts:
+    """Per token-producing forward pass: the rows it computed, and those whose token was kept.
+    1 - kept / computed is the share of the work spent on rows that were padding or had stopped."""
+    computed: int = 0
+    kept: int = 0
+
+    @property
+    def wasted_share(self) -> float:
+        return 1 - self.kept / self.computed if self.computed else 0.0
+
+
+def sampling_processors(temperature: float, top_p: float) -> LogitsProcessorList:
+    """The warpers `model.generate` applies for do_sample=True, temperature, top_p, in its order."""
+    processors = LogitsProcessorList()
+    if temperature != 1.0:
+        processors.append(TemperatureLogitsWarper(temperature))
+    if top_p < 1.0:
+        processors.append(TopPLogitsWarper(top_p))
+    return processors
+
+
+class Rows:
+    """The running rows: their left-padded attention mask and KV cache, and which prompt each one is."""
+
+    def __init__(self, prompt_index: list[int], mask: torch.Tensor, cache: DynamicCache):
+        self.prompt_index, self.mask, self.cache = prompt_index, mask, cache
+
+    def keep(self, keep: list[int]) -> None:
+        """Drop every row not in `keep`, then the leading columns that are padding in every row left."""
+        index = torch.tensor(keep, device=self.mask.device)
+        self.prompt_index = [self.prompt_index[k] for k in keep]
+        self.mask = self.mask[index]
+        first = int(self.mask.any(0).int().argmax())
+        self.mask = self.mask[:, first:]
+        for layer in self.cache.layers:
+            layer.keys, layer.values = layer.keys[index, :, first:], layer.values[index, :, first:]
+
+    def join(self, other: "Rows") -> None:
+        """Append `other`'s rows, left-padding the shorter of the two caches to the longer."""
+        length = max(self.mask.shape[1], other.mask.shape[1])
+
+        def pad(t, dim_from_end):  # left-pad dimension -dim_from_end of t to `length`
+            missing = length - t.shape[-dim_from_end]
+            return F.pad(t, (0, 0) * (dim_from_end - 1) + (missing, 0)) if missing else t
+        self.prompt_index += other.prompt_index
+        self.mask = torch.cat([pad(self.mask, 1), pad(other.mask, 1)])
+        for mine, theirs in zip(self.cache.layers, other.cache.layers):
+            mine.keys = torch.cat([pad(mine.keys, 2), pad(theirs.keys, 2)])
+            mine.values = torch.cat([pad(mine.values, 2), pad(theirs.values, 2)])
+
+
+def supports(model) -> bool:
+    """Whether the model's KV cache is the plain one, whose rows and columns the loop can cut and join
+    (not a sliding-window or recurrent cache: policy.py then uses the lockstep loop)."""
+    return all(type(layer) is DynamicLayer for layer in DynamicCache(config=model.config).layers)
+
+
+def positions(mask: torch.Tensor) -> torch.Tensor:
+    """Position ids of left-padded rows, as `model.generate` computes them (padding gets 1)."""
+    return (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 1)
+
+
+@torch.inference_mode()
+def generate_refilled(model, prompts: list[list[int]], *, temperature: float, top_p: float, max_new_tokens: int,
+                      width: int, stop_token_ids: list[int], pad_token_id: int, log_probs: bool = False,
+                      counts: RowCounts | None = None):
+    """One completion per prompt (stop token kept), and with log_probs=True the log-prob of each
+    token under the distribution it was drawn from (log_softmax(logits / T), as
+    speedups.SampledLogProbs records it); `width`: rows in a forward pass at most."""
+    device, counts = model.device, counts if counts is not None else RowCounts()
+    processors = sampling_processors(temperature, top_p) if temperature > 0 else None
+    stop = torch.tensor(stop_token_ids, device=device)
+    completions: list[list[int]] = [[] for _ in prompts]
+    token_log_probs: list[list[float]] = [[] for _ in prompts]
+    waiting = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths join together
+    rows: Rows | None = None
+    tokens = None  # [rows, 1]: each row's newest token, the input of the next decoding step
+    while waiting or rows is not None:
+        free = width - (len(rows.prompt_index) if rows else 0)
+        if waiting and free > 0:
+            # Prefill the next waiting prompts as one left-padded batch, then join them to the running rows.
+            new, waiting = waiting[:free], waiting[free:]
+            longest = max(len(prompts[i]) for i in new)
+            ids = torch.tensor([[pad_token_id] * (longest - len(prompts[i])) + prompts[i] for i in new], device=device)
+            mask = torch.tensor([[0] * (longest - len(prompts[i])) + [1] * len(prompts[i]) for i in new], device=device)
+            cache = DynamicCache(config=model.config)
+            logits = model(input_ids=ids, attention_mask=mask, position_ids=positions(mask), cache=cache,
+                           use_cache=True, logits_to_keep=1).logits[:, -1]
+            joining = Rows(new, mask, cache)
+            if rows is None:
+                rows, step_logits = joining, logits
+            else:
+                # The running rows take their decoding step first, then the newcomers' first tokens join them.
+                step_logits = torch.cat([decode(model, rows, tokens), logits])
+                rows.join(joining)
+        else:
+            step_logits = decode(model, rows, tokens)
+        scores = step_logits.float()
+        if processors is None:
+            chosen = scores.argmax(-1)
+        else:
+            chosen = torch.multinomial(processors(None, scores).softmax(-1), num_samples=1).squeeze(1)
+        chosen_log_probs = (torch.log_softmax(scores / temperature, -1).gather(1, chosen[:, None]).squeeze(1).tolist()
+                            if log_probs else None)
+        counts.computed += len(rows.prompt_index)
+        counts.kept += len(rows.prompt_index)
+        stopped = torch.isin(chosen, stop).tolist()
+        keep = []
+        for row, (i, token) in enumerate(zip(rows.prompt_index, chosen.tolist())):
+            completions[i].append(token)
+            if log_probs:
+                token_log_probs[i].append(chosen_log_probs[row])
+            if not stopped[row] and len(completions[i]) < max_new_tokens:
+                keep.append(row)
+        if len(keep) < len(rows.prompt_index):
+            if not keep:
+                rows, tokens = None, None
+                continue
+            chosen = chosen[torch.tensor(keep, device=device)]
+            rows.keep(keep)
+        tokens = chosen[:, None]
+    return completions, token_log_probs
+
+
+def decode(model, rows: Rows, tokens: torch.Tensor) -> torch.Tensor:
+    """One decoding step of the running rows: the next-token logits [rows, vocabulary]."""
+    rows.mask = torch.cat([rows.mask, rows.mask.new_ones(len(rows.mask), 1)], dim=1)
+    return model(input_ids=tokens, attention_mask=rows.mask, position_ids=positions(rows.mask)[:, -1:],
+                 cache=rows.cache, use_cache=True).logits[:, -1]
