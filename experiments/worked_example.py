@@ -2,7 +2,7 @@
 
 One problem -> two trajectories of a scripted reference model (collect.rollout, real sandbox)
 -> the prompts split.py cuts from them -> a group of G = 4 completions for one prompt ->
-their pass rates (sandbox) and rewards (reward.py) -> group advantages (train_bandit.py) ->
+their pass rates (sandbox) and rewards (reward.py) -> group advantages (grpo.py) ->
 which way the loss pushes each completion's probability.
 
     python experiments/worked_example.py            # prints the example (Markdown)
@@ -22,6 +22,7 @@ sys.path.insert(0, ROOT)
 
 import collect  # noqa: E402
 import split  # noqa: E402
+import grpo  # noqa: E402
 import train_bandit  # noqa: E402
 from problems import make_record  # noqa: E402
 from reward import reward  # noqa: E402
@@ -97,10 +98,10 @@ def example() -> str:
     chosen = next(p for p in prompts if p["example_id"] == "max-of-list/t2/s1")
     rates = train_bandit.run_programs([reply(n) for n in GROUP], [chosen] * len(GROUP), thinking=False, timeout=4.0)
     rewards = torch.tensor([[reward(reply(n), r, chosen["prev_best_pass_rate"]) for n, r in zip(GROUP, rates)]])
-    advantages = train_bandit.group_advantages(rewards)[0]
+    advantages = grpo.group_advantages(rewards)[0]
     say(f"**Stage 3, one group** for the prompt `{chosen['example_id']}` (prev_best_pass_rate "
         f"{chosen['prev_best_pass_rate']:.3f}), G = {len(GROUP)}: rewards by `reward.reward`, advantages by "
-        f"`train_bandit.group_advantages` (group mean {rewards.mean():.3f}, standard deviation {rewards.std():.3f}):\n")
+        f"`grpo.group_advantages` (group mean {rewards.mean():.3f}, standard deviation {rewards.std():.3f}):\n")
     say("| completion | pass rate | reward | why | advantage | the loss pushes its probability |")
     say("| --- | --- | --- | --- | --- | --- |")
     prev = chosen["prev_best_pass_rate"]
