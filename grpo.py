@@ -8,7 +8,7 @@ log-probs of completion tokens, and the mini-batch update.
     sampling_log_probs(...), reference_log_probs(...)   the log-probs the loss holds fixed, before any update
     optimizer_steps(...)                 one AdamW step per mini-batch, micro-batches accumulated
     update(...)                          the last three in order, timed
-    add_update_arguments(parser), start_run(args, script), save_final(args, policy)
+    add_update_arguments(parser), parse_update_arguments(parser, argv), start_run(args, script), save_final(args, policy)
                                          the flags, the start and the end both trainers share
 
 train_bandit.py (Cobalt: one completion per partial-trajectory prompt) and train_online.py
@@ -16,6 +16,7 @@ train_bandit.py (Cobalt: one completion per partial-trajectory prompt) and train
 with one advantage each; what differs between them is where the pairs and advantages come from.
 METHOD.md gives the equations beside these functions.
 """
+import argparse
 import copy
 import math
 import os
@@ -267,11 +268,14 @@ def add_update_arguments(p) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of sampling and data order")
 
 
-def check_update_arguments(p, args) -> None:
+def parse_update_arguments(p: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """p.parse_args(argv), with the bounds of the shared flags checked."""
+    args = p.parse_args(argv)
     if args.group_size < 2:
         p.error("--group-size must be at least 2 (advantages are relative to the group)")
     if not args.clip_ratio_c > 1.0:
         p.error("--clip-ratio-c must be greater than 1 (veRL's bound; inf turns dual-clip off)")
+    return args
 
 
 def start_run(args, script: str):

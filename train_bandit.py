@@ -49,7 +49,7 @@ from speedups import amp
 # (r - mean) / (std + 1e-6) within a group; policy_loss, the clipped surrogate with dual-clip and the
 # KL term to the starting model, token-mean aggregated; completion_log_probs, log pi(token | context);
 # plan_micro_batches and update, the mini-batch steps. Read policy_loss first.
-from grpo import (add_update_arguments, check_update_arguments, group_advantages, plan_micro_batches, policy_loss,  # noqa: F401
+from grpo import (add_update_arguments, parse_update_arguments, group_advantages, plan_micro_batches, policy_loss,  # noqa: F401
                   save_final, start_run, update)
 
 # ================================================================ sampling, scoring, updating
@@ -105,9 +105,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--val-temperature", type=float, default=0.6, help="sampling temperature of validation")
     p.add_argument("--val-top-p", type=float, default=0.95, help="top-p of validation")
     p.add_argument("--plot", action="store_true", help="draw OUTPUT_DIR/curves.png at every checkpoint")
-    args = p.parse_args(argv)
-    check_update_arguments(p, args)
-    return args
+    return parse_update_arguments(p, argv)
 
 
 def main(argv=None) -> None:

@@ -53,7 +53,7 @@ from tqdm import tqdm
 import sandbox
 from checkpoints import restore, save_checkpoint
 from conversation import build_prompt, feedback_message, history_text, pass_rate, reply_code, token_counter
-from grpo import (add_update_arguments, check_update_arguments, group_advantages, plan_micro_batches, save_final,
+from grpo import (add_update_arguments, parse_update_arguments, group_advantages, plan_micro_batches, save_final,
                   start_run, update)
 from problems import BadInputError, load_problems, parse_test_cases
 from reward import reward
@@ -203,14 +203,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--hide-feedback", action="store_true",
                    help="a control: every feedback message says only that the program was run, and every episode "
                         "runs all T+1 turns (nothing to act on)")
-    args = p.parse_args(argv)
-    check_update_arguments(p, args)
-    return args
+    return parse_update_arguments(p, argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    metrics_path = os.path.join(args.output_dir, "metrics.jsonl")
     try:
         problems = load_problems(args.problems)
     except (BadInputError, OSError) as e:
@@ -230,7 +227,7 @@ def main(argv=None) -> None:
     print(f"{len(problems)} problems; {total} steps of {B} problems x {G} episodes of up to {args.turns + 1} turns; "
           f"reward {args.reward}; old log-probs {args.old_log_probs}")
     count_tokens = token_counter(policy.tokenizer)
-    with open(metrics_path, "a", encoding="utf-8") as metrics:
+    with open(os.path.join(args.output_dir, "metrics.jsonl"), "a", encoding="utf-8") as metrics:
         for step in tqdm(range(start + 1, total + 1), initial=start, total=total, desc="train", unit="step"):
             t0 = time.time()
             epoch, k = divmod(step - 1, steps_per_epoch)
