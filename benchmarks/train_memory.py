@@ -2,7 +2,7 @@
 
 Builds a randomly initialised model of a named shape (the config values of Qwen2.5-0.5B and
 -1.5B-Instruct; nothing is downloaded), with float32 weights as train_bandit.py keeps them, a
-frozen copy as the reference model and AdamW, then runs one train_bandit.update: --prompts x G
+frozen copy as the reference model and AdamW, then runs one grpo.update (train_bandit.py's update): --prompts x G
 completions of --response-tokens tokens after --prompt-tokens-token prompts (every completion
 full length, the worst case), 2 mini-batches of micro-batches of --micro-batch, under
 train_bandit's --precision (bfloat16 autocast on a GPU). Prints the peak memory (on a GPU
@@ -27,6 +27,7 @@ import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import grpo  # noqa: E402
 import speedups  # noqa: E402
 import train_bandit  # noqa: E402
 
@@ -87,13 +88,13 @@ def main(argv=None) -> dict:
     completions = [torch.randint(1, vocab, (args.response_tokens,)).tolist() for _ in range(n)]
     sampled = [[-5.0] * args.response_tokens for _ in range(n)]
     advantages = torch.randn(n)
-    plan = train_bandit.plan_micro_batches(list(range(args.prompts)), args.group_size,
-                                           [args.prompt_tokens + args.response_tokens] * n, 2, args.micro_batch)
+    plan = grpo.plan_micro_batches([list(range(g * args.group_size, (g + 1) * args.group_size)) for g in range(args.prompts)],
+                                   [args.prompt_tokens + args.response_tokens] * n, 2, args.micro_batch)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
-    stats = train_bandit.update(policy, ref_model, optimizer, prompts, completions, sampled, advantages, plan, trainer)
+    stats = grpo.update(policy, ref_model, optimizer, prompts, completions, sampled, advantages, plan, trainer)
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start

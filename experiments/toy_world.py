@@ -17,11 +17,14 @@ uniformly, whatever the comment says. It reads the feedback and does not act on 
 Pass@1 is about 1/3 at every turn; acting on it is what training has to teach.
 
 Then the four real stages run unchanged, with the toy problems as `--problems` files and the
-warmed-up model as `--model`, for three arms from the same start:
-    base      the warmed-up model itself
-    turn0     train_bandit.py on split.py --max-turn 0 prompts (the paper's single-turn GRPO baseline)
-    cobalt    train_bandit.py on split.py's partial trajectories (the prompts for turns 0, 1, 2)
-with the same steps, prompts per step, group size and seed. Turn-0 training cannot learn this
+warmed-up model as `--model`, for five arms from the same start (`--arms` picks some):
+    base          the warmed-up model itself
+    turn0         train_bandit.py on split.py --max-turn 0 prompts (the paper's single-turn GRPO baseline)
+    cobalt        train_bandit.py on split.py's partial trajectories (the prompts for turns 0, 1, 2)
+    online-grpo   train_online.py: multi-turn online GRPO, episodes of up to 3 turns rolled out by the
+                  policy being trained, the paper's reward of the last program
+    online-verpo  train_online.py --reward dense: the same with our reading of VeRPO's dense reward
+with the same steps, prompts per step, group size, learning rate, KL and seed. Turn-0 training cannot learn this
 world: at turn 0 nothing says which program is right, so its reward is noise with respect to the
 context. Cobalt also trains on the turn-1 and turn-2 contexts in which the reference model's
 earlier program failed (or passed), where the feedback says which program is right.
@@ -35,17 +38,24 @@ collection, training and evaluation sampling):
     seedS/trajectories.jsonl                 collect.py, the reference model on the training problems
     seedS/prompts-{cobalt,turn0}.jsonl       split.py
     seedS/train-{cobalt,turn0}/              train_bandit.py
-    seedS/eval/{base,turn0,cobalt}.jsonl     evaluate.py on the held-out problems (+ .summary.json)
+    seedS/train-online-{grpo,verpo}/         train_online.py
+    seedS/eval/ARM.jsonl                     evaluate.py on the held-out problems (+ .summary.json)
     logs/                                    each stage's output
     summary.json                             [{"arm", "seed", "turn", "pass_at_1"}], held-out problems
+    cost.json                                [{"arm", "seed", "generated_tokens", "sandbox_programs",
+                                             "train_wall_s"}] per trained arm and seed, training only
+                                             (the sum of the steps' time/step_s); cobalt and turn0 also
+                                             "collection_generated_tokens", "collection_sandbox_programs"
+                                             and "collection_wall_s" (collect.py and split.py, once)
     pass_at_1.png                            Pass@1 against turn, one line per arm, error bars over seeds
 
-    python experiments/toy_world.py [--seeds 0 1 2] [--out runs/toy]
+    python experiments/toy_world.py [--seeds 0 1 2] [--out runs/toy] [--arms base turn0 cobalt online-grpo online-verpo]
 """
 import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -234,7 +244,9 @@ def warm_up(path: str, problems: list[dict], *, steps: int, batch: int = 32, lr:
 
 # ---------------------------------------------------------------- the stages, for every arm and seed
 
-ARMS = ("base", "turn0", "cobalt")
+ARMS = ("base", "turn0", "cobalt", "online-grpo", "online-verpo")
+OFFLINE_ARMS = ("turn0", "cobalt")  # train_bandit.py on collected prompts
+ONLINE_REWARD = {"online-grpo": "sparse", "online-verpo": "dense"}  # train_online.py --reward
 
 
 class Stages:
@@ -334,33 +346,50 @@ def sampling_flags(args, seed: int) -> list[str]:
             "--dtype", "float32", "--seed", str(seed), "--quiet"]
 
 
+def training_flags(model: str, seed: int, args) -> list[str]:
+    """The flags every trained arm shares (train_bandit.py and train_online.py alike)."""
+    return ["--model", model, "--precision", "fp32", "--max-steps", str(args.steps),
+            "--prompts-per-step", str(args.prompts_per_step), "--group-size", str(args.group_size),
+            "--mini-batches", "2", "--micro-batch", "32", "--gen-micro-batch", "64",
+            "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr), "--kl-coef", str(args.kl_coef),
+            "--save-every", str(args.steps), "--seed", str(seed)]
+
+
 def train_command(model: str, prompts: str, output_dir: str, seed: int, args) -> list[str]:
     """train_bandit.py on `prompts`: every arm trains the same steps of the same number of prompts,
     whatever its prompt count (call it when the prompts exist)."""
     epochs = -(-args.steps * args.prompts_per_step // count_lines(prompts))
-    return ["train_bandit.py", "--model", model, "--prompts", prompts, "--output-dir", output_dir, "--precision", "fp32",
-            "--max-steps", str(args.steps), "--epochs", str(epochs), "--prompts-per-step", str(args.prompts_per_step),
-            "--group-size", str(args.group_size), "--mini-batches", "2", "--micro-batch", "32",
-            "--gen-micro-batch", "64", "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr),
-            "--kl-coef", str(args.kl_coef), "--save-every", str(args.steps), "--seed", str(seed)]
+    return ["train_bandit.py", "--prompts", prompts, "--output-dir", output_dir, "--epochs", str(epochs),
+            *training_flags(model, seed, args)]
 
 
 def add_stages(stages: Stages, world: str, seed: int, args) -> None:
-    """collect -> split (Cobalt's cuts, and turn 0 only) -> train both -> evaluate all three arms."""
+    """collect -> split (Cobalt's cuts, and turn 0 only) -> train both -> evaluate; the online arms
+    train from the warmed-up model on the training problems directly; every arm is evaluated alike."""
     run = lambda *parts: os.path.join(stages.out, f"seed{seed}", *parts)  # noqa: E731
     model, s = os.path.join(world, "model"), str(seed)
     sampling = sampling_flags(args, seed)
-    stages.add(f"seed{seed}-collect", ["collect.py", "--model", model, "--problems", os.path.join(world, "train.jsonl"),
-                                       "--n-samples", str(args.collect_samples), "--turns", "2", *sampling,
-                                       "--output", run("trajectories.jsonl")])
+    offline = [arm for arm in OFFLINE_ARMS if arm in args.arms]
+    if offline:
+        stages.add(f"seed{seed}-collect", ["collect.py", "--model", model, "--problems", os.path.join(world, "train.jsonl"),
+                                           "--n-samples", str(args.collect_samples), "--turns", "2", *sampling,
+                                           "--output", run("trajectories.jsonl")])
     for arm, cuts in (("cobalt", ["--max-turn", "2"]), ("turn0", ["--max-turn", "0"])):
+        if arm not in offline:
+            continue
         stages.add(f"seed{seed}-split-{arm}", ["split.py", "--trajectories", run("trajectories.jsonl"), *cuts,
                                                "--tokenizer", model, "--output", run(f"prompts-{arm}.jsonl"),
                                                "--seed", s], after=(f"seed{seed}-collect",))
 
         train = lambda arm=arm: train_command(model, run(f"prompts-{arm}.jsonl"), run(f"train-{arm}"), seed, args)  # noqa: E731
         stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",))
-    for arm in ARMS:
+    for arm, reward in ONLINE_REWARD.items():
+        if arm in args.arms:
+            epochs = -(-args.steps * args.prompts_per_step // args.train_problems)
+            stages.add(f"seed{seed}-train-{arm}",
+                       ["train_online.py", "--problems", os.path.join(world, "train.jsonl"), "--output-dir", run(f"train-{arm}"),
+                        "--turns", "2", "--reward", reward, "--epochs", str(epochs), *training_flags(model, seed, args)])
+    for arm in args.arms:
         arm_model = model if arm == "base" else run(f"train-{arm}", "final")
         stages.add(f"seed{seed}-evaluate-{arm}",
                    ["evaluate.py", "--model", arm_model, "--problems", os.path.join(world, "test.jsonl"),
@@ -379,10 +408,10 @@ def per_problem_pass(trajectories: str) -> dict[str, list[float]]:
     return {r["id"]: shares for r, shares in zip(records, pass_at_1_per_problem(records))}
 
 
-def results(out: str, seeds: list[int]) -> list[dict]:
+def results(out: str, seeds: list[int], arms=ARMS) -> list[dict]:
     """summary.json's rows, one per arm, seed and turn, from evaluate.py's summaries."""
     rows = []
-    for arm in ARMS:
+    for arm in arms:
         for seed in seeds:
             with open(os.path.join(out, f"seed{seed}", "eval", f"{arm}.summary.json"), encoding="utf-8") as f:
                 summary = json.load(f)
@@ -390,21 +419,73 @@ def results(out: str, seeds: list[int]) -> list[dict]:
     return rows
 
 
-def print_table(out: str, seeds: list[int]) -> dict:
+def print_table(out: str, seeds: list[int], arms=ARMS) -> dict:
     """Pass@1 per arm and turn: each seed with its 95% bootstrap interval over held-out problems,
     and the mean over seeds with the interval of problems resampled (each problem's share
     averaged over the seeds). Returns {arm: [turn] mean}."""
     means = {}
     print(f"Held-out Pass@1, % [95% bootstrap interval over problems]; seeds {seeds}")
-    print(f"{'arm':>7} {'seed':>5}  " + "  ".join(f"{'turn ' + str(t):>18}" for t in range(3)))
-    for arm in ARMS:
+    print(f"{'arm':>12} {'seed':>5}  " + "  ".join(f"{'turn ' + str(t):>18}" for t in range(3)))
+    for arm in arms:
         shares = [per_problem_pass(os.path.join(out, f"seed{s}", "eval", f"{arm}.jsonl")) for s in seeds]
         for seed, share in zip(seeds, shares):
-            print(f"{arm:>7} {seed:>5}  " + "  ".join(interval_cell(list(share.values()), t) for t in range(3)))
+            print(f"{arm:>12} {seed:>5}  " + "  ".join(interval_cell(list(share.values()), t) for t in range(3)))
         pooled = [np.mean([share[pid] for share in shares], axis=0) for pid in shares[0]]
         means[arm] = [float(np.mean([p[t] for p in pooled])) for t in range(3)]
-        print(f"{arm:>7} {'mean':>5}  " + "  ".join(interval_cell(pooled, t) for t in range(3)))
+        print(f"{arm:>12} {'mean':>5}  " + "  ".join(interval_cell(pooled, t) for t in range(3)))
     return means
+
+
+def read_metrics(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def stage_seconds(out: str, name: str) -> float:
+    """A stage's wall seconds, from the done-marker Stages writes."""
+    with open(os.path.join(out, "done", name), encoding="utf-8") as f:
+        return float(f.read().split()[0])
+
+
+def costs(out: str, seeds: list[int], arms=ARMS) -> list[dict]:
+    """cost.json's rows: per trained arm and seed, what its training cost (the training steps only,
+    model loading excluded), and for the arms trained on collected prompts what the one-off
+    collection cost: tokens generated, programs run in the sandbox (replies with a code block),
+    wall seconds of collect.py and split.py."""
+    rows = []
+    for seed in seeds:
+        run = os.path.join(out, f"seed{seed}")
+        for arm in (a for a in arms if a != "base"):
+            steps = [r for r in read_metrics(os.path.join(run, f"train-{arm}", "metrics.jsonl")) if r["step"] > 0]
+            row = {"arm": arm, "seed": seed, "generated_tokens": sum(r["charts/completion_tokens"] for r in steps),
+                   "sandbox_programs": sum(r["charts/programs"] for r in steps),
+                   "train_wall_s": round(sum(r["time/step_s"] for r in steps), 1)}
+            if arm in OFFLINE_ARMS:
+                with open(os.path.join(run, "trajectories.jsonl"), encoding="utf-8") as f:
+                    trajectories = [json.loads(line) for line in f if line.strip()]
+                with open(os.path.join(out, "logs", f"seed{seed}-collect.log"), encoding="utf-8") as f:
+                    tokens = int(re.search(r"collect: .*?programs, (\d+) tokens", f.read()).group(1))
+                row.update({"collection_generated_tokens": tokens,
+                            "collection_sandbox_programs": sum(turn["has_code"] for t in trajectories
+                                                               for sample in t["exec_results"] for turn in sample),
+                            "collection_wall_s": round(stage_seconds(out, f"seed{seed}-collect")
+                                                       + stage_seconds(out, f"seed{seed}-split-{arm}"), 1)})
+            rows.append(row)
+    return rows
+
+
+def print_costs(rows: list[dict]) -> None:
+    """The cost table: per trained arm, the mean over seeds (training; collection where there is one)."""
+    print("Training cost per arm, mean over seeds (collection: the one-off collect.py + split.py run the arm trains on)")
+    print(f"{'arm':>12}  {'tokens':>9} {'programs':>9} {'wall s':>8}   {'collection: tokens':>19} {'programs':>9} {'wall s':>8}")
+    for arm in dict.fromkeys(r["arm"] for r in rows):
+        mine = [r for r in rows if r["arm"] == arm]
+
+        def mean(key):
+            return np.mean([r[key] for r in mine]) if key in mine[0] else float("nan")
+        print(f"{arm:>12}  {mean('generated_tokens'):9.0f} {mean('sandbox_programs'):9.0f} {mean('train_wall_s'):8.1f}   "
+              f"{mean('collection_generated_tokens'):19.0f} {mean('collection_sandbox_programs'):9.0f} "
+              f"{mean('collection_wall_s'):8.1f}")
 
 
 def interval_cell(per_problem: list, t: int) -> str:
@@ -420,7 +501,7 @@ def plot(rows: list[dict], path: str) -> None:
     import plots
 
     lines, seeds = [], 0
-    for arm in ARMS:
+    for arm in dict.fromkeys(r["arm"] for r in rows):
         turns = sorted({r["turn"] for r in rows if r["arm"] == arm})
         values = np.array([[r["pass_at_1"] for r in rows if r["arm"] == arm and r["turn"] == t] for t in turns])
         mean, seeds = values.mean(axis=1), values.shape[1]
@@ -444,17 +525,20 @@ def argument_parser(**options) -> argparse.ArgumentParser:
     p.add_argument("--collect-samples", type=int, default=8, help="collect.py --n-samples")
     p.add_argument("--eval-samples", type=int, default=8, help="evaluate.py --n-samples")
     p.add_argument("--max-new-tokens", type=int, default=24, help="tokens per reply (a toy reply is 5)")
-    p.add_argument("--steps", type=int, default=100, help="training steps of both trained arms")
-    p.add_argument("--prompts-per-step", type=int, default=8, help="train_bandit.py --prompts-per-step")
-    p.add_argument("--group-size", type=int, default=8, help="train_bandit.py --group-size")
-    p.add_argument("--lr", type=float, default=5e-4, help="train_bandit.py --lr")
-    p.add_argument("--kl-coef", type=float, default=0.02, help="train_bandit.py --kl-coef")
+    p.add_argument("--steps", type=int, default=100, help="training steps of every trained arm")
+    p.add_argument("--prompts-per-step", type=int, default=8, help="--prompts-per-step of every trained arm")
+    p.add_argument("--group-size", type=int, default=8, help="--group-size of every trained arm")
+    p.add_argument("--lr", type=float, default=5e-4, help="--lr of every trained arm")
+    p.add_argument("--kl-coef", type=float, default=0.02, help="--kl-coef of every trained arm")
     p.add_argument("--jobs", type=int, default=2, help="stages run at once, one torch thread each")
     return p
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    return argument_parser().parse_args(argv)
+    p = argument_parser()
+    p.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS),
+                   help="arms to run (base turn0 cobalt: the three of the first experiment, in its time)")
+    return p.parse_args(argv)
 
 
 def main(argv=None) -> dict:
@@ -467,12 +551,16 @@ def main(argv=None) -> dict:
     for seed in args.seeds:
         add_stages(stages, world, seed, args)
     stages.run()
-    rows = results(args.out, args.seeds)
+    rows = results(args.out, args.seeds, args.arms)
     with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=1)
-    means = print_table(args.out, args.seeds)
+    cost = costs(args.out, args.seeds, args.arms)
+    with open(os.path.join(args.out, "cost.json"), "w", encoding="utf-8") as f:
+        json.dump(cost, f, indent=1)
+    means = print_table(args.out, args.seeds, args.arms)
+    print_costs(cost)
     plot(rows, os.path.join(args.out, "pass_at_1.png"))
-    print(f"toy_world: {time.time() - start:.0f} s wall; summary.json and pass_at_1.png in {args.out}/")
+    print(f"toy_world: {time.time() - start:.0f} s wall; summary.json, cost.json and pass_at_1.png in {args.out}/")
     return means
 
 

@@ -2,7 +2,7 @@
 
 One problem -> two trajectories of a scripted reference model (collect.rollout, real sandbox)
 -> the prompts split.py cuts from them -> a group of G = 4 completions for one prompt ->
-their pass rates (sandbox) and rewards (reward.py) -> group advantages (train_bandit.py) ->
+their pass rates (sandbox) and rewards (reward.py) -> group advantages (grpo.py) ->
 which way the loss pushes each completion's probability.
 
     python experiments/worked_example.py            # prints the example (Markdown)
@@ -22,7 +22,7 @@ sys.path.insert(0, ROOT)
 
 import collect  # noqa: E402
 import split  # noqa: E402
-import train_bandit  # noqa: E402
+import grpo  # noqa: E402
 from problems import make_record  # noqa: E402
 from reward import program_pass_rates, reward  # noqa: E402
 
@@ -102,10 +102,10 @@ def example() -> str:
     chosen = next(p for p in prompts if p["example_id"] == "max-of-list/t2/s1")
     rates = program_pass_rates([reply(n) for n in GROUP], [chosen["test_cases"]] * len(GROUP))
     rewards = torch.tensor([[reward(reply(n), r, chosen["prev_best_pass_rate"]) for n, r in zip(GROUP, rates)]])
-    advantages = train_bandit.group_advantages(rewards)[0]
+    advantages = grpo.group_advantages(rewards)[0]
     say(f"**Stage 3, one group** for the prompt `{chosen['example_id']}` (prev_best_pass_rate "
         f"{chosen['prev_best_pass_rate']:.3f}), G = {len(GROUP)}: rewards by `reward.reward`, advantages by "
-        f"`train_bandit.group_advantages` (group mean {rewards.mean():.3f}, standard deviation {rewards.std():.3f}):\n")
+        f"`grpo.group_advantages` (group mean {rewards.mean():.3f}, standard deviation {rewards.std():.3f}):\n")
     say("| completion | pass rate | reward | why | advantage | the loss pushes its probability |")
     say("| --- | --- | --- | --- | --- | --- |")
     prev = chosen["prev_best_pass_rate"]

@@ -1,18 +1,19 @@
-"""train_bandit's advantages, loss and log-probs against numbers worked out by hand."""
+"""grpo.py's advantages, loss and log-probs (what train_bandit.py and train_online.py share) against numbers worked out by hand."""
 import math
 
 import pytest
 import torch
 
-import train_bandit as tb
+import grpo
+import train_bandit
 from tiny_model import build_tiny_model
 
 
 def test_group_advantages():
-    adv = tb.group_advantages(torch.tensor([[1.0, 0.0], [1.0, 1.0]]))  # all-equal rewards: 0
+    adv = grpo.group_advantages(torch.tensor([[1.0, 0.0], [1.0, 1.0]]))  # all-equal rewards: 0
     assert torch.allclose(adv, torch.tensor([[0.70710, -0.70710], [0.0, 0.0]]), atol=1e-4)
     # mean .25, std with Bessel's correction sqrt((.5625 + 3 * .0625) / 3) = .5
-    adv = tb.group_advantages(torch.tensor([[1.0, 0.0, 0.0, 0.0]]))
+    adv = grpo.group_advantages(torch.tensor([[1.0, 0.0, 0.0, 0.0]]))
     assert torch.allclose(adv, torch.tensor([[1.5, -0.5, -0.5, -0.5]]), atol=1e-4)
 
 
@@ -21,7 +22,7 @@ def loss_of(ratio, adv, *, mask=None, **kw):
     old = torch.zeros(1, len(ratio))
     log_probs = torch.log(torch.tensor([ratio])).requires_grad_(True)
     mask = torch.ones_like(old) if mask is None else torch.tensor([mask])
-    loss, stats = tb.policy_loss(log_probs, old, None, torch.tensor([adv]), mask, kl_coef=0.0, **kw)
+    loss, stats = grpo.policy_loss(log_probs, old, None, torch.tensor([adv]), mask, kl_coef=0.0, **kw)
     loss.backward()
     return loss.item(), log_probs.grad[0].tolist(), stats
 
@@ -30,7 +31,7 @@ def test_ratio_one_is_minus_advantage_token_mean_with_mask():
     old = torch.zeros(2, 3)
     log_probs = old.clone().requires_grad_(True)
     mask = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
-    loss, stats = tb.policy_loss(log_probs, old, None, torch.tensor([1.0, -1.0]), mask, kl_coef=0.0)
+    loss, stats = grpo.policy_loss(log_probs, old, None, torch.tensor([1.0, -1.0]), mask, kl_coef=0.0)
     loss.backward()
     assert loss.item() == pytest.approx((-1 - 1 + 1) / 3)  # three real tokens
     assert torch.allclose(log_probs.grad, torch.tensor([[-1 / 3, -1 / 3, 0.0], [1 / 3, 0.0, 0.0]]))
@@ -75,20 +76,20 @@ def test_dual_clip_on_a_mixed_micro_batch():
     # Token mean: (3 - 2) / 2 = 0.5 (without dual-clip (4.48 - 2) / 2 = 1.24); gradient 0 and -2/2.
     old = torch.zeros(2, 1)
     log_probs = torch.log(torch.tensor([[4.48], [1.0]])).requires_grad_(True)
-    loss, _ = tb.policy_loss(log_probs, old, None, torch.tensor([-1.0, 2.0]), torch.ones(2, 1), kl_coef=0.0)
+    loss, _ = grpo.policy_loss(log_probs, old, None, torch.tensor([-1.0, 2.0]), torch.ones(2, 1), kl_coef=0.0)
     loss.backward()
     assert loss.item() == pytest.approx(0.5)
     assert log_probs.grad[:, 0].tolist() == pytest.approx([0.0, -1.0])
-    unbounded, _ = tb.policy_loss(log_probs, old, None, torch.tensor([-1.0, 2.0]), torch.ones(2, 1), kl_coef=0.0,
+    unbounded, _ = grpo.policy_loss(log_probs, old, None, torch.tensor([-1.0, 2.0]), torch.ones(2, 1), kl_coef=0.0,
                                   clip_ratio_c=float("inf"))
     assert unbounded.item() == pytest.approx(1.24)
 
 
 def test_clip_ratio_c_flag_default_and_bound():
-    assert tb.parse_args(["--prompts", "p", "--output-dir", "o"]).clip_ratio_c == 3.0
-    assert tb.parse_args(["--prompts", "p", "--output-dir", "o", "--clip-ratio-c", "inf"]).clip_ratio_c == math.inf
+    assert train_bandit.parse_args(["--prompts", "p", "--output-dir", "o"]).clip_ratio_c == 3.0
+    assert train_bandit.parse_args(["--prompts", "p", "--output-dir", "o", "--clip-ratio-c", "inf"]).clip_ratio_c == math.inf
     with pytest.raises(SystemExit):
-        tb.parse_args(["--prompts", "p", "--output-dir", "o", "--clip-ratio-c", "1.0"])
+        train_bandit.parse_args(["--prompts", "p", "--output-dir", "o", "--clip-ratio-c", "1.0"])
 
 
 def test_asymmetric_clip_flags_and_approx_kl():
@@ -101,11 +102,11 @@ def test_kl_forms():
     lp, ref = math.log(0.5), math.log(0.25)
     log_probs = torch.tensor([[lp]], requires_grad=True)
     args = (log_probs, log_probs.detach(), torch.tensor([[ref]]), torch.tensor([0.0]), torch.ones(1, 1))
-    loss, stats = tb.policy_loss(*args, kl_coef=0.1, kl_type="mse")
+    loss, stats = grpo.policy_loss(*args, kl_coef=0.1, kl_type="mse")
     assert stats["kl"] == pytest.approx(0.5 * math.log(2) ** 2, rel=1e-5) and loss.item() == pytest.approx(0.1 * stats["kl"])
     loss.backward()  # d/dlp 0.1 * 0.5 * (lp - ref)^2 = 0.1 * ln 2
     assert log_probs.grad.item() == pytest.approx(0.1 * math.log(2), rel=1e-5)
-    _, stats = tb.policy_loss(*args, kl_coef=0.1, kl_type="k3")
+    _, stats = grpo.policy_loss(*args, kl_coef=0.1, kl_type="k3")
     assert stats["kl"] == pytest.approx(0.5 + math.log(2) - 1.0, rel=1e-5)  # exp(-ln 2) + ln 2 - 1
 
 
@@ -115,12 +116,12 @@ def test_micro_batches_accumulate_the_token_mean_of_the_whole_mini_batch():
     log_probs = (old + 0.1 * torch.randn(4, 5)).requires_grad_(True)
     adv = torch.tensor([1.0, -0.5, 2.0, -1.0])
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [1, 1, 0, 0, 0], [1, 1, 1, 0, 0]], dtype=torch.float)
-    full, _ = tb.policy_loss(log_probs, old, None, adv, mask, kl_coef=0.0)
+    full, _ = grpo.policy_loss(log_probs, old, None, adv, mask, kl_coef=0.0)
     full_grad = torch.autograd.grad(full, log_probs)[0]
-    parts = [tb.policy_loss(log_probs[s], old[s], None, adv[s], mask[s], kl_coef=0.0, num_tokens=mask.sum())[0]
+    parts = [grpo.policy_loss(log_probs[s], old[s], None, adv[s], mask[s], kl_coef=0.0, num_tokens=mask.sum())[0]
              for s in (slice(0, 2), slice(2, 4))]
     assert torch.allclose(torch.autograd.grad(sum(parts), log_probs)[0], full_grad)
-    means = [tb.policy_loss(log_probs[s], old[s], None, adv[s], mask[s], kl_coef=0.0)[0] for s in (slice(0, 2), slice(2, 4))]
+    means = [grpo.policy_loss(log_probs[s], old[s], None, adv[s], mask[s], kl_coef=0.0)[0] for s in (slice(0, 2), slice(2, 4))]
     assert not torch.allclose(sum(means) / 2, full)  # a mean of micro-batch means is a different objective
 
 
@@ -128,7 +129,7 @@ def test_completion_log_probs_match_one_sequence_at_a_time(tmp_path):
     from transformers import AutoModelForCausalLM
     model = AutoModelForCausalLM.from_pretrained(build_tiny_model(str(tmp_path / "tiny")))
     prompts, completions = [[5, 6, 7, 8], [9, 10]], [[11, 12], [13, 14, 15]]
-    log_probs, mask = tb.completion_log_probs(model, prompts, completions, pad_id=0)
+    log_probs, mask = grpo.completion_log_probs(model, prompts, completions, pad_id=0)
     assert mask.tolist() == [[1, 1, 0], [1, 1, 1]]
     for row, (p, c) in enumerate(zip(prompts, completions)):
         logits = model(input_ids=torch.tensor([p + c])).logits[0, len(p) - 1:-1]
@@ -138,5 +139,5 @@ def test_completion_log_probs_match_one_sequence_at_a_time(tmp_path):
 
 def test_plan_micro_batches_splits_groups_then_sequences():
     lengths = [5, 1, 4, 2, 9, 9, 3, 3]  # 4 groups of G=2
-    plan = tb.plan_micro_batches([0, 1, 3], 2, lengths, mini_batches=2, size=3)
+    plan = grpo.plan_micro_batches([[0, 1], [2, 3], [6, 7]], lengths, mini_batches=2, size=3)
     assert plan == [[[1, 3, 2], [0]], [[6, 7]]]  # groups {0, 1} and {3}; group 2 was left out

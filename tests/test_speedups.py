@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import speedups
-import train_bandit
+import grpo
 from policy import load_policy
 from speedups import bfloat16_is_native
 from tiny_model import build_tiny_model
@@ -23,8 +23,8 @@ def test_bf16_autocast_sampling_and_log_probs_run_on_float32_weights(tmp_path):
     prompt = policy.encode([{"role": "user", "content": "add"}])
     with speedups.amp(policy.device, "bf16"):
         completion = policy.generate_tokens([prompt], temperature=1.0, max_new_tokens=5)[0]
-        log_probs, mask = train_bandit.completion_log_probs(policy.model, [prompt], [completion],
-                                                            policy.tokenizer.pad_token_id)
+        log_probs, mask = grpo.completion_log_probs(policy.model, [prompt], [completion],
+                                                    policy.tokenizer.pad_token_id)
     assert log_probs.dtype == torch.float32 and mask.sum() == len(completion)
     assert bool((log_probs <= 0).all()) and next(policy.model.parameters()).dtype == torch.float32
 
@@ -39,8 +39,8 @@ def test_sampled_log_probs_equal_a_forward_pass_in_float32(tmp_path):
         assert [len(c) for c in completions] == [len(s) for s in sampled]
         assert min(map(len, completions)) < 40  # some stopped early: padding rows are cut off
         with torch.no_grad():
-            recomputed, mask = train_bandit.completion_log_probs(policy.model, prompts, completions,
-                                                                 policy.tokenizer.pad_token_id, temperature)
+            recomputed, mask = grpo.completion_log_probs(policy.model, prompts, completions,
+                                                         policy.tokenizer.pad_token_id, temperature)
         assert float((speedups.recorded_log_probs(sampled, "cpu") - recomputed).mul(mask).abs().max()) < 1e-5
     with pytest.raises(ValueError, match="top-p"):
         policy.generate_tokens(prompts, temperature=1.0, top_p=0.9, max_new_tokens=4, log_probs=True)

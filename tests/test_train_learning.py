@@ -14,6 +14,7 @@ import os
 import pytest
 import torch
 
+import grpo
 import train_bandit as tb
 from policy import load_policy
 from tiny_model import build_tiny_model
@@ -38,7 +39,7 @@ def warm_up(path: str, prompts: list[dict], steps: int = 300) -> None:
     optimizer = torch.optim.Adam(policy.model.parameters(), lr=3e-3)
     policy.model.train()
     for _ in range(steps):
-        log_probs, mask = tb.completion_log_probs(policy.model, *zip(*pairs), tok.pad_token_id)
+        log_probs, mask = grpo.completion_log_probs(policy.model, *zip(*pairs), tok.pad_token_id)
         loss = -(log_probs * mask).sum() / mask.sum()
         optimizer.zero_grad()
         loss.backward()
