@@ -74,7 +74,7 @@ class SampledLogProbs(LogitsProcessor):
     """Records the log-prob of every sampled token under the distribution it was drawn from.
 
     The plain way is a no-grad forward pass over prompt + completion after sampling
-    (train_bandit.completion_log_probs); in float32 the two agree to 3e-5.
+    (grpo.completion_log_probs); in float32 the two agree to 3e-5.
     `generate` hands a logits processor the tokens so far and the scores of the next token,
     so the token drawn from step t's scores shows up as the last input id of step t+1's call;
     only the log-softmax of one step is kept, never a [batch, length, vocabulary] tensor.

@@ -23,7 +23,7 @@ from conversation import build_prompt  # noqa: E402
 from policy import load_policy  # noqa: E402
 from problems import load_problems  # noqa: E402
 from speedups import amp, recorded_log_probs  # noqa: E402
-from train_bandit import completion_log_probs  # noqa: E402
+from grpo import completion_log_probs  # noqa: E402
 
 
 def agreement(policy, prompts, *, bf16: bool, max_new_tokens: int, seed: int) -> dict:

@@ -17,7 +17,7 @@ N_GPUS=${N_GPUS:-4}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 overrides=(
-    # GRPO (METHOD.md, stage 3): advantage (r - mean) / (std + 1e-6) within a group, no critic.
+    # GRPO (METHOD.md, "The equations"): advantage (r - mean) / (std + 1e-6) within a group, no critic.
     algorithm.adv_estimator=grpo
     algorithm.norm_adv_by_std_in_grpo=True
     algorithm.use_kl_in_reward=False
@@ -80,7 +80,7 @@ overrides=(
     actor_rollout_ref.rollout.val_kwargs.top_p=0.95
     actor_rollout_ref.rollout.val_kwargs.n=1
 
-    # Reward (METHOD.md, stage 3): reward.compute_score runs all tests in our sandbox; the
+    # Reward (METHOD.md, "The equations"): reward.compute_score runs all tests in our sandbox; the
     # validation rows (is_val) get 0/1. veRL's naive manager calls it once per completion and
     # lets a scoring error stop the step; ours differs only in keeping a special `</think>`
     # in the text it decodes (recipes/verl_reward_manager.py).
