@@ -26,9 +26,13 @@ fi
 
 if [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
     env_python="${VIRTUAL_ENV:-$CONDA_PREFIX}/bin/python"
-    # .venv/bin/python points at the active environment's Python.
-    if [ ! -x .venv/bin/python ] || [ "$(readlink -f .venv/bin/python)" != "$(readlink -f "$env_python")" ]; then
-        rm -rf .venv && mkdir -p .venv/bin && ln -s "$env_python" .venv/bin/python
+    # .venv/bin/python runs the active environment's Python. A script, not a symlink: a Python
+    # started through a symlink outside its environment finds no pyvenv.cfg and runs as the
+    # base interpreter, so pip would install into the system's Python.
+    wrapper="#!/bin/sh
+exec \"$env_python\" \"\$@\""
+    if [ ! -f .venv/bin/python ] || [ -L .venv/bin/python ] || [ "$(cat .venv/bin/python)" != "$wrapper" ]; then
+        rm -rf .venv && mkdir -p .venv/bin && printf '%s\n' "$wrapper" > .venv/bin/python && chmod +x .venv/bin/python
     fi
 else
     if [ ! -x .venv/bin/python ]; then
