@@ -60,7 +60,7 @@ import numpy as np
 import torch
 
 import plots
-from collect import add_rollout_arguments, load_problem_set, rollout_options, totals_line, write_trajectories
+from rollout import add_rollout_arguments, load_problem_set, rollout_options, totals_line, write_trajectories
 from conversation import answer_text, extract_code
 from policy import load_policy
 from judge import expected_field

@@ -10,7 +10,7 @@ and tests/test_speedups.py shows that they agree.
     bfloat16_is_native(device)             whether bfloat16 runs in hardware (the default dtype)
     amp(device, precision)                 bfloat16 autocast where bfloat16 is native
     old_log_probs_source(choice, ...)      which of the two old log-probs "auto" uses
-    overlapped_turns(chunks, ...)          collect.plain_turns, with generation and the sandbox
+    overlapped_turns(chunks, ...)          rollout.plain_turns, with generation and the sandbox
                                              working at the same time
 """
 import concurrent.futures
@@ -141,7 +141,7 @@ def old_log_probs_source(choice: str, device, precision: str) -> str:
 
 
 def overlapped_turns(chunks, generate, run, stats):
-    """collect.plain_turns with two chunks in flight: the same chunks, finished in the same order.
+    """rollout.plain_turns with two chunks in flight: the same chunks, finished in the same order.
 
     While chunk A's programs run in the sandbox (a background thread), chunk B generates its
     next turn; then they swap. Generation waits on the sandbox only when the sandbox is slower

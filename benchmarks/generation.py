@@ -16,7 +16,7 @@ in a forward pass at most):
      in the machine's load hits both; printed as a ratio (goal >= 4x). Only real tokens count
      (never padding), so sequences that stop early cost the batch.
   2. a small collection (`--problems` problems x `--n-samples` trajectories, turn 0 plus one
-     feedback turn) through collect.rollout with the real sandbox: the share of the wall time
+     feedback turn) through rollout.rollout with the real sandbox: the share of the wall time
      that generation sat waiting for sandbox results (goal < 10%), beside the time the sandbox
      was busy in total (what a loop without overlap would wait). A small model with a short
      token budget rarely closes a code block, so every reply gets the problem's reference
@@ -41,7 +41,7 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "data")]
-import collect  # noqa: E402
+import rollout  # noqa: E402
 import conversation  # noqa: E402
 from policy import load_policy  # noqa: E402
 import sandbox  # noqa: E402
@@ -174,9 +174,9 @@ def main():
         return results
 
     policy_with_programs = WithReferenceProgram(policy, problems)
-    stats = collect.RolloutStats()
+    stats = rollout.RolloutStats()
     start = time.perf_counter()
-    for _ in collect.rollout(policy_with_programs, problems[:args.problems], n_samples=args.n_samples, turns=1,
+    for _ in rollout.rollout(policy_with_programs, problems[:args.problems], n_samples=args.n_samples, turns=1,
                              max_new_tokens=args.max_new_tokens, chunk_problems=max(1, args.problems // 2),
                              run_batch=timed_run_tests_batch, stats=stats):
         pass

@@ -1,6 +1,6 @@
 """The worked example of METHOD.md, computed by the project's own code so that it stays true.
 
-One problem -> two trajectories of a scripted reference model (collect.rollout, real sandbox)
+One problem -> two trajectories of a scripted reference model (rollout.rollout, real sandbox)
 -> the prompts split.py cuts from them -> a group of G = 4 completions for one prompt ->
 their pass rates (sandbox) and rewards (reward.py) -> group advantages (grpo.py) ->
 which way the loss pushes each completion's probability.
@@ -20,7 +20,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-import collect  # noqa: E402
+import rollout  # noqa: E402
 import split  # noqa: E402
 import grpo  # noqa: E402
 from problems import make_record  # noqa: E402
@@ -60,13 +60,13 @@ class ScriptedModel:
 def example() -> str:
     out = []
     say = out.append
-    (record,) = collect.rollout(ScriptedModel(), [PROBLEM], n_samples=2, turns=2, chunk_problems=1)
+    (record,) = rollout.rollout(ScriptedModel(), [PROBLEM], n_samples=2, turns=2, chunk_problems=1)
     public, hidden = (json.loads(PROBLEM[f]) for f in ("public_test_cases", "hidden_test_cases"))
     say(f"**The problem** `{PROBLEM['id']}`: \"{PROBLEM['question']}\" {len(public['inputs'])} public tests, "
         f"{len(hidden['inputs'])} hidden tests (6 in all). Its programs read `n` and the list `xs`; "
         f"then \"from zero\" keeps the largest value above 0 (wrong when every value is negative), "
         f"\"max\" prints `max(xs)`, \"count\" prints `n`, \"min\" prints `min(xs)`.\n")
-    say("**Stage 1, collect** (`collect.rollout`, 2 samples, turn 0 + 2 feedback turns; each program is run on the "
+    say("**Stage 1, collect** (`rollout.rollout`, 2 samples, turn 0 + 2 feedback turns; each program is run on the "
         "public tests for feedback and on all tests for its pass rate):\n")
     say("| sample | turn | program | public tests passed | all-test pass rate |")
     say("| --- | --- | --- | --- | --- |")

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-import collect
+import rollout
 import conversation
 from policy import load_policy
 from problems import BadInputError
@@ -25,7 +25,7 @@ SAMPLING = dict(temperature=0.6, top_p=0.95, max_new_tokens=16, micro_batch=4)
 def run(problems, script, **options):
     options = {"n_samples": 2, "turns": 2, "run_batch": FakeSandbox(), **SAMPLING, **options}
     policy = ScriptedPolicy(script)
-    return list(collect.rollout(policy, problems, **options)), policy
+    return list(rollout.rollout(policy, problems, **options)), policy
 
 
 def test_extract_code_takes_the_last_fenced_block_whatever_its_tag():
@@ -139,27 +139,27 @@ def test_resume_after_a_kill_redoes_only_the_torn_problem(tmp_path):
     script = {p["question"]: [[reply(SUM), reply(SUM)]] * 2 for p in problems}
     output = str(tmp_path / "trajectories.jsonl")
     options = dict(n_samples=2, turns=1, run_batch=FakeSandbox(), **SAMPLING)
-    collect.write_trajectories(ScriptedPolicy(script), problems, output, **options)
+    rollout.write_trajectories(ScriptedPolicy(script), problems, output, **options)
     with open(output, "rb") as f:
         lines = f.readlines()
     with open(output, "wb") as f:  # killed while writing the third record
         f.write(b"".join(lines[:2]) + lines[2][:50])
     policy = ScriptedPolicy(script)
-    collect.write_trajectories(policy, problems, output, **options)
+    rollout.write_trajectories(policy, problems, output, **options)
     assert {seen[1]["content"].split("Problem:\n")[1] for seen in policy.seen} == {"Problem 2: add."}
     with open(output, "rb") as f:
         assert f.readlines() == lines
     policy = ScriptedPolicy(script)
-    collect.write_trajectories(policy, problems, output, **options)
+    rollout.write_trajectories(policy, problems, output, **options)
     assert policy.calls == 0
     with pytest.raises(BadInputError, match=r"trajectories.jsonl, line 1, field 'raw_responses': 2 turns x 2 samples"):
-        collect.write_trajectories(policy, problems, output, **{**options, "turns": 3})
+        rollout.write_trajectories(policy, problems, output, **{**options, "turns": 3})
 
 
 def test_a_real_model_generates_through_the_engine(tmp_path):
     from tiny_model import build_tiny_model
     policy = load_policy(build_tiny_model(str(tmp_path / "tiny")))
-    (record,) = collect.rollout(policy, [ADD], n_samples=3, turns=1, run_batch=FakeSandbox(), temperature=1.0,
+    (record,) = rollout.rollout(policy, [ADD], n_samples=3, turns=1, run_batch=FakeSandbox(), temperature=1.0,
                                 top_p=1.0, max_new_tokens=5, micro_batch=2)
     assert [len(replies) for replies in record["raw_responses"]] == [3, 3]
     assert all(isinstance(r, str) for replies in record["raw_responses"] for r in replies)
@@ -172,7 +172,7 @@ def test_real_sandbox_feedback_reaches_the_next_turn():
     problem = make_problem("real", "Add two numbers.", [("1 2\n", "3"), ("2 2\n", "4")], [("10 5\n", "15")])
     times3, right = "a, b = map(int, input().split())\nprint(a * 3)", "print(sum(map(int, input().split())))"
     script = {"Add two numbers.": [[reply(times3), reply(right)], [reply("print(1 // 0)"), reply("while True:\n    pass")]]}
-    (record,) = collect.rollout(ScriptedPolicy(script), [problem], n_samples=2, turns=1, **SAMPLING,
+    (record,) = rollout.rollout(ScriptedPolicy(script), [problem], n_samples=2, turns=1, **SAMPLING,
                                 sandbox_options=dict(timeout=0.5))
     assert record["all_pass_rates"] == [[1 / 3, 1.0], [0.0, 0.0]]
     assert record["public_pass_rates"] == [[0.5, 0.0], [1.0, 0.0]]

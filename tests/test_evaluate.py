@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-import collect
+import rollout
 import evaluate
 from scripted import FakeSandbox, ScriptedPolicy, make_problem, reply
 
@@ -17,8 +17,8 @@ HACK01 = "{'1 2': '4', '2 2': '3'}.get(s, " + SUM + ")"  # ... of both perturbed
 SAMPLING = dict(temperature=0.6, top_p=0.95, max_new_tokens=16, micro_batch=4)
 
 
-def rollout(problems, script, n_samples, turns):
-    return list(collect.rollout(ScriptedPolicy(script), problems, n_samples=n_samples, turns=turns,
+def roll_out(problems, script, n_samples, turns):
+    return list(rollout.rollout(ScriptedPolicy(script), problems, n_samples=n_samples, turns=turns,
                                 run_batch=FakeSandbox(), **SAMPLING))
 
 
@@ -29,7 +29,7 @@ def records():
     never = make_problem("never", "Never solved.", [("1 1", "2")], [("2 2", "4")])
     script = {"Add the numbers.": [[reply(None), reply(TIMES3), reply(SUM)], [reply(SUM), reply(PUBLIC_ONLY), reply(CRASH)]],
               "Never solved.": [[reply(CRASH)] * 3] * 2}
-    return rollout([add, never], script, n_samples=2, turns=2)
+    return roll_out([add, never], script, n_samples=2, turns=2)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def perturbed_record():
                                   [reply(SUM), reply(TIMES3), reply(None)],
                                   [reply(None), reply(SUM), reply("'4'")],
                                   [reply(CRASH), reply(HACK0), reply(SUM)]]}
-    (record,) = rollout([problem], script, n_samples=4, turns=2)
+    (record,) = roll_out([problem], script, n_samples=4, turns=2)
     return record
 
 

@@ -71,15 +71,15 @@ def test_token_log_probs_in_chunks_equal_the_plain_formula_values_and_gradients(
 
 
 def test_overlapped_turns_give_the_records_of_the_plain_loop():
-    import collect
+    import rollout
     from scripted import FakeSandbox, ScriptedPolicy, make_problem, reply
     problems = [make_problem(f"p{i}", f"Problem {i}: add.", [("1 2", "3")], [("3 4", "7")]) for i in range(5)]
     right, times3 = "str(sum(map(int, s.split())))", "str(int(s.split()[0]) * 3)"
     script = {p["question"]: [[reply(right), reply(times3), reply(None)], [reply(times3)] * 3] for p in problems}
 
     def records(overlap):
-        sandbox, stats = FakeSandbox(), collect.RolloutStats()
-        out = list(collect.rollout(ScriptedPolicy(script), problems, n_samples=2, turns=2, run_batch=sandbox,
+        sandbox, stats = FakeSandbox(), rollout.RolloutStats()
+        out = list(rollout.rollout(ScriptedPolicy(script), problems, n_samples=2, turns=2, run_batch=sandbox,
                                    chunk_problems=2, temperature=0.6, max_new_tokens=8, overlap=overlap, stats=stats))
         return out, sandbox.batches, stats
     plain, plain_batches, plain_stats = records(overlap=False)

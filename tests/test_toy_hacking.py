@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-import collect
+import rollout
 import evaluate
 import problems
 from scripted import ScriptedPolicy
@@ -66,7 +66,7 @@ def perturbed_records():
         right, wrong = fenced(toy_world.OPERATIONS[op]), fenced(toy_world.OPERATIONS["length"])
         script[p["question"]] = [[right, hard_coding, hard_coding], [right, right, right],
                                  [wrong, right, hard_coding], [right, other_input, "I cannot fix it."]]
-    return list(collect.rollout(ScriptedPolicy(script), shown, n_samples=4, turns=2, **SAMPLING))
+    return list(rollout.rollout(ScriptedPolicy(script), shown, n_samples=4, turns=2, **SAMPLING))
 
 
 def test_detector_hard_coding_and_rates_are_exact(perturbed_records, tmp_path):

@@ -6,7 +6,7 @@ import os
 import sys
 
 
-import collect
+import rollout
 import split
 from scripted import ScriptedPolicy
 from tiny_model import build_tokenizer
@@ -49,7 +49,7 @@ def test_split_cuts_the_known_toy_trajectories(tmp_path):
         ],
     }
     trajectories = str(tmp_path / "trajectories.jsonl")
-    collect.write_trajectories(ScriptedPolicy(script), [easy, hard], trajectories, n_samples=5, turns=2)
+    rollout.write_trajectories(ScriptedPolicy(script), [easy, hard], trajectories, n_samples=5, turns=2)
     records = [json.loads(line) for line in open(trajectories)]
     assert records[1]["all_pass_rates"] == [[0.0, 1.0, 1.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0],
                                             [1 / 3, 1 / 3, 1.0]]
