@@ -1,13 +1,13 @@
-"""Continuous batching: policy.HFPolicy.generate_tokens without lockstep waste. A reader
-learning the method can skip this file: the plain path is policy.HFPolicy.generate_lockstep
-(`model.generate` on micro-batches of similar prompt lengths), and tests/test_batching.py shows
-that the two give the same tokens under greedy decoding and the same distribution under sampling.
+"""Continuous batching: policy.HFPolicy.generate_tokens without lockstep waste, used when
+HFPolicy.continuous is set (off by default: on 2 shared cores of an AVX2-only CPU it was not yet
+measured faster, RESULTS.md). A reader learning the method can skip this file: the plain path is
+policy.HFPolicy.generate_lockstep (`model.generate` on micro-batches of similar prompt lengths),
+and tests/test_batching.py shows that the two give the same tokens under greedy decoding and the
+same draws under sampling.
 
 Why: `model.generate` on a micro-batch runs every row until the longest reply of the micro-batch
-ends; a row that has stopped still costs a full row of every later forward pass. On a CPU,
-where a forward pass costs in proportion to its rows, that waste is most of the time when
-reply lengths differ (the evaluation of the one-command run: 60-70% of the rows were rows
-that had already stopped; benchmarks/generation.py measures it).
+ends; a row that has stopped still costs a full row of every later forward pass
+(benchmarks/generation.py prints that share).
 
     generate_refilled(model, prompts, ...)  one decoding loop over all prompts: at most `width`
                                             rows at a time; a row that stops leaves at once and

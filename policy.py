@@ -7,9 +7,9 @@
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling,
         stopping at the end-of-turn token; generate_tokens(..., log_probs=True) also returns each
         sampled token's log-prob. The plain way is generate_lockstep: `model.generate` on
-        micro-batches (left padding, KV cache). By default (HFPolicy.continuous) the same tokens
-        come from batching.generate_refilled, where a row that stops leaves the batch at once
-        and a waiting prompt takes its place (tests/test_batching.py shows that they agree)
+        micro-batches (left padding, KV cache), the default. With HFPolicy.continuous the same
+        tokens come from batching.generate_refilled, where a row that stops leaves the batch at
+        once and a waiting prompt takes its place (tests/test_batching.py shows that they agree)
     load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
 
 Used by collect.py, evaluate.py and train_bandit.py.
@@ -45,12 +45,13 @@ class HFPolicy:
 
     Prompts are left-padded so a whole micro-batch generates at once with the KV cache;
     generation stops at the end-of-turn token. The pad token is never an end-of-turn
-    token, so masking pads never masks a real end of turn. `continuous` (default True):
-    generate_tokens runs batching.generate_refilled, which computes no row of a reply that has
-    ended; False: generate_lockstep, plain `model.generate`, the same greedy tokens and sampler.
+    token, so masking pads never masks a real end of turn. `continuous=True` (or setting the
+    attribute): generate_tokens runs batching.generate_refilled, which computes no row of a reply
+    that has ended; the default is generate_lockstep, plain `model.generate`: the two give the same
+    greedy tokens and sampler, and continuous batching is not yet measured faster (RESULTS.md).
     """
 
-    def __init__(self, model, tokenizer, *, continuous: bool = True):
+    def __init__(self, model, tokenizer, *, continuous: bool = False):
         self.model, self.tokenizer = model, tokenizer
         self.generated_tokens = 0  # running total, for tokens/s
         # generate_tokens through batching.generate_refilled where the model's KV cache allows, else generate_lockstep

@@ -126,7 +126,7 @@ def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2
     (code, test_cases) jobs and returns run_tests results in order (default: sandbox.run_tests_batch).
     Problems go in chunks of `chunk_problems` (default: enough for CHUNK_TRAJECTORIES trajectories),
     whose trajectories advance turn by turn together: all of a chunk's replies of a turn come from one
-    generate call, so a reply that ends early frees its place for another (batching.py).
+    generate call (with HFPolicy.continuous, a reply that ends early frees its place: batching.py).
     overlap=False is the plain loop below; overlap=True (the default) gives the same records, but
     generates one chunk's next turn while another chunk's programs run (speedups.overlapped_turns).
     """

@@ -3,8 +3,8 @@
 On the embedded SmolLM2-135M-Instruct (pipeline.py's settings: 192 new tokens a reply, 16 rows
 in a forward pass at most):
   0. the one-command run's real workload, each the way rollout generates it today
-     (`--lockstep`: `model.generate` on micro-batches, policy.HFPolicy.generate_lockstep, one call
-     per chunk of 4 problems) and the default way (batching.generate_refilled, one call for the turn):
+     (lockstep: `model.generate` on micro-batches, policy.HFPolicy.generate_lockstep, one call
+     per chunk of 4 problems) and with continuous batching (batching.generate_refilled, one call for the turn):
        - a collect turn: turn 0 of the first 6 bundled-train problems x 4 samples, temperature 0.6,
          top-p 0.95 (the tokens differ between the two ways, so tokens/s is the measure);
        - an evaluation: turn 0 of the first 25 bundled-test problems, 1 sample each, decoded
@@ -86,12 +86,13 @@ def cpu_name() -> str:
 def workload_run(policy, prompts, *, continuous, chunk, **sampling):
     """(seconds, completions, wasted share) of generating `prompts` as rollout does: with
     continuous batching one call for all, else one lockstep call per `chunk` prompts."""
+    default = policy.continuous
     policy.continuous, policy.row_counts.computed, policy.row_counts.kept = continuous, 0, 0
     calls = [prompts] if continuous else [prompts[i:i + chunk] for i in range(0, len(prompts), chunk)]
     start = time.perf_counter()
     completions = [c for call in calls for c in policy.generate_tokens(call, micro_batch=16, **sampling)]
     seconds = time.perf_counter() - start
-    policy.continuous = True
+    policy.continuous = default
     return seconds, completions, policy.row_counts.wasted_share
 
 

@@ -13,6 +13,7 @@ from tiny_model import build_tiny_model
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory):
     policy = load_policy(build_tiny_model(str(tmp_path_factory.mktemp("tiny") / "m")), device="cpu", dtype="float32")
+    policy.continuous = True
     # Freshly initialised weights (std 0.02) make greedy decoding repeat one token; larger ones vary.
     torch.manual_seed(0)
     with torch.no_grad():
