@@ -87,6 +87,6 @@ def test_cobalt_learns_to_use_feedback_where_turn0_training_cannot(tmp_path):
     # Measured (seed 0, 2026-12-01, 5 min 29 s on 2 shared cores, load ~2): Pass@1 at turns 0/1/2
     # base 37.5/34.4/32.3, turn-0-only 41.7/40.6/30.2, Cobalt 42.7/90.6/65.6: margin 0.50 (turn 1).
     # The controls, each run once through this test: the loss's sign flipped in
-    # train_bandit.policy_loss: both trained arms 0.0/0.0/0.0 (margin 0); the loss detached from the
+    # grpo.policy_loss: both trained arms 0.0/0.0/0.0 (margin 0); the loss detached from the
     # model: both arms equal to base (margin 0); training on turn-0 prompts is the turn0 arm itself.
     assert margin > MARGIN
