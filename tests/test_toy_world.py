@@ -19,7 +19,7 @@ import toy_world  # noqa: E402
 # on 2 cores (RESULTS.md, "The test in the suite"). A smaller world (24 training problems, 250 warm-up
 # steps, 60-100 steps) did not learn reliably: the warm-up then leaves the analysis comment wrong
 # too often, and turn-0-only training once reached 70% at turn 2 by a lucky drift.
-SMALL = ["--test-problems", "12", "--arms", "base", "turn0", "cobalt"]  # the online arms: tests/test_train_online.py
+SMALL = ["--test-problems", "12", "--arms", "base", "turn0", "cobalt"]  # the three arms it checks
 MARGIN = 0.2
 MEMORISED = 'w = input()\nprint({public}.get(w, w))'  # passes the public tests only
 
