@@ -481,11 +481,11 @@ def print_costs(rows: list[dict]) -> None:
     for arm in dict.fromkeys(r["arm"] for r in rows):
         mine = [r for r in rows if r["arm"] == arm]
 
-        def mean(key):
-            return np.mean([r[key] for r in mine]) if key in mine[0] else float("nan")
-        print(f"{arm:>12}  {mean('generated_tokens'):9.0f} {mean('sandbox_programs'):9.0f} {mean('train_wall_s'):8.1f}   "
-              f"{mean('collection_generated_tokens'):19.0f} {mean('collection_sandbox_programs'):9.0f} "
-              f"{mean('collection_wall_s'):8.1f}")
+        def mean(key, width, decimals):  # "-" where the arm has no such cost (no collection)
+            return f"{np.mean([r[key] for r in mine]):{width}.{decimals}f}" if key in mine[0] else f"{'-':>{width}}"
+        print(f"{arm:>12}  {mean('generated_tokens', 9, 0)} {mean('sandbox_programs', 9, 0)} {mean('train_wall_s', 8, 1)}   "
+              f"{mean('collection_generated_tokens', 19, 0)} {mean('collection_sandbox_programs', 9, 0)} "
+              f"{mean('collection_wall_s', 8, 1)}")
 
 
 def interval_cell(per_problem: list, t: int) -> str:
