@@ -77,7 +77,7 @@ def test_every_arm_runs_through_the_real_stages_and_a_rerun_resumes(tmp_path):
     """toy_world.py's five arms on a tiny world (few warm-up and training steps), one seed: every
     stage runs as a subprocess, summary.json and cost.json have their documented rows, and a rerun
     skips every finished stage. Whether Cobalt learns is measured over seeds by the experiment
-    itself (RESULTS.md, "The toy world"): one seed of a 12-problem evaluation is too noisy to assert
+    itself (RESULTS.md, "The toy world: Cobalt against turn-0-only training and multi-turn online RL"): one seed of a 12-problem evaluation is too noisy to assert
     it (seed 0 of the full settings on an AVX2-only CPU: Cobalt 52.1% at turn 1, turn-0-only 44.8%)."""
     out = str(tmp_path / "toy")
     argv = ["--seeds", "0", "--out", out, *TINY]
