@@ -109,11 +109,11 @@ class HFPolicy:
         token_log_probs: list[list[float]] = [[] for _ in prompts]
         # Similar lengths share a micro-batch, so little compute goes to padding.
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        # top_k=0: generate fills an unset top_k with 50, which would cut the distribution asked for.
+        sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0 else dict(do_sample=False)
         for start in range(0, len(order), micro_batch):
             chunk = order[start:start + micro_batch]
             batch = self.tokenizer.pad({"input_ids": [prompts[i] for i in chunk]}, return_tensors="pt").to(self.device)
-            # top_k=0: generate fills an unset top_k with 50, which would cut the distribution asked for.
-            sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0 else dict(do_sample=False)
             recorder = [SampledLogProbs(temperature)] if log_probs else []
             out = self.model.generate(**batch, max_new_tokens=max_new_tokens, logits_processor=recorder, **sampling)
             new = out[:, batch["input_ids"].shape[1]:]

@@ -66,6 +66,7 @@ DENSE_WEIGHT = 0.5  # lambda: weight of the dense term beside the 0/1 outcome
 class Episode:
     """One multi-turn episode: the conversation so far and, per turn, what the update needs."""
     problem: dict
+    public_tests: int                                             # public_count(problem)
     messages: list[dict]
     contexts: list[list[int]] = field(default_factory=list)       # [turn] prompt token ids it was sampled from
     replies: list[list[int]] = field(default_factory=list)        # [turn] generated token ids (stop token kept)
@@ -92,7 +93,7 @@ def roll_out(policy, problems: list[dict], args, counts: dict) -> list[Episode]:
     `counts` gathers "tokens" (generated), "programs" (run in the sandbox), "generation_s" and
     "sandbox_s". --hide-feedback, the control: every feedback message is the same sentence and no
     episode stops early (an early stop would tell that the program passed)."""
-    episodes = [Episode(p, build_prompt(p)) for p in problems for _ in range(args.group_size)]
+    episodes = [Episode(p, public_count(p), build_prompt(p)) for p in problems for _ in range(args.group_size)]
     sampled = args.old_log_probs == "sampled"
     feedback = hidden_feedback_message if args.hide_feedback else feedback_message
     for turn in range(args.turns + 1):
@@ -116,7 +117,7 @@ def roll_out(policy, problems: list[dict], args, counts: dict) -> list[Episode]:
         codes = [reply_code(e.texts[-1], args.thinking) for e in active]
         jobs = list(dict.fromkeys(job for e, code in zip(active, codes) if code is not None
                                   for job in [(code, e.problem["test_cases"])]
-                                  + ([] if public_count(e.problem) else [(code, e.problem["public_test_cases"])])))
+                                  + ([] if e.public_tests else [(code, e.problem["public_test_cases"])])))
         counts["programs"] += sum(code is not None for code in codes)
         results = dict(zip(jobs, sandbox.run_tests_batch(jobs, timeout=args.test_timeout)))
         counts["generation_s"], counts["sandbox_s"] = counts["generation_s"] + t1 - t0, counts["sandbox_s"] + time.time() - t1
@@ -126,7 +127,7 @@ def roll_out(policy, problems: list[dict], args, counts: dict) -> list[Episode]:
                 e.passing, public = None, None
             else:
                 every = results[code, e.problem["test_cases"]]
-                n = public_count(e.problem)
+                n = e.public_tests
                 public = ({k: every[k][:n] for k in ("passing", "feedback")} if n
                           else results[code, e.problem["public_test_cases"]])
                 e.passing = every["passing"]

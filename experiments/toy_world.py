@@ -69,7 +69,7 @@ import torch  # noqa: E402
 import conversation  # noqa: E402
 import sandbox  # noqa: E402
 from pipeline import mark_stage_done, stage_command, stage_done  # noqa: E402
-from problems import make_record, write_jsonl  # noqa: E402
+from problems import make_record, read_jsonl, read_trajectories, write_jsonl  # noqa: E402
 
 # ---------------------------------------------------------------- the problems
 
@@ -436,11 +436,6 @@ def print_table(out: str, seeds: list[int], arms=ARMS) -> dict:
     return means
 
 
-def read_metrics(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def stage_seconds(out: str, name: str) -> float:
     """A stage's wall seconds, from the done-marker Stages writes."""
     with open(os.path.join(out, "done", name), encoding="utf-8") as f:
@@ -456,13 +451,12 @@ def costs(out: str, seeds: list[int], arms=ARMS) -> list[dict]:
     for seed in seeds:
         run = os.path.join(out, f"seed{seed}")
         for arm in (a for a in arms if a != "base"):
-            steps = [r for r in read_metrics(os.path.join(run, f"train-{arm}", "metrics.jsonl")) if r["step"] > 0]
+            steps = [r for r, _ in read_jsonl(os.path.join(run, f"train-{arm}", "metrics.jsonl")) if r["step"] > 0]
             row = {"arm": arm, "seed": seed, "generated_tokens": sum(r["charts/completion_tokens"] for r in steps),
                    "sandbox_programs": sum(r["charts/programs"] for r in steps),
                    "train_wall_s": round(sum(r["time/step_s"] for r in steps), 1)}
             if arm in OFFLINE_ARMS:
-                with open(os.path.join(run, "trajectories.jsonl"), encoding="utf-8") as f:
-                    trajectories = [json.loads(line) for line in f if line.strip()]
+                trajectories = [t for t, _ in read_trajectories(os.path.join(run, "trajectories.jsonl"))]
                 with open(os.path.join(out, "logs", f"seed{seed}-collect.log"), encoding="utf-8") as f:
                     tokens = int(re.search(r"collect: .*?programs, (\d+) tokens", f.read()).group(1))
                 row.update({"collection_generated_tokens": tokens,
