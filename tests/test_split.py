@@ -210,7 +210,7 @@ def test_cli_bad_input_exits_2_naming_file_line_field(files):
 
 
 def test_verl_parquet_schema(files):
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq  # in requirements.txt: a missing install fails here, it does not skip
     tmp, tok, traj = files
     result = run_split("--trajectories", traj, "--output", str(tmp / "v.jsonl"), "--tokenizer", tok,
                        "--validation", "--verl-parquet", str(tmp / "verl"))
@@ -227,7 +227,7 @@ def test_verl_parquet_schema(files):
 def test_verl_parquet_with_thinking_turns_on_the_format_reward_end_to_end(files):
     """trajectories -> split.py --verl-parquet DIR --thinking -> parquet -> reward.compute_score:
     a reply without </think> scores 1.0 - 0.9 = 0.1, the same reply with <think>...</think> 1.0."""
-    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow.parquet as pq  # in requirements.txt: a missing install fails here, it does not skip
     import reward
     tmp, tok, traj = files
     result = run_split("--trajectories", traj, "--output", str(tmp / "t.jsonl"), "--tokenizer", tok,
