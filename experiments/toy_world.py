@@ -128,13 +128,19 @@ def random_words(rng: random.Random, n: int) -> list[str]:
     return sorted(words)
 
 
-def make_problems(n_train: int, n_test: int, seed: int = 0) -> tuple[list[dict], list[dict]]:
+def make_problems(n_train: int, n_test: int, seed: int = 0, pool: int = 0) -> tuple[list[dict], list[dict]]:
     """Training and held-out problems: disjoint ids and test words; each operation is used by an
-    equal share of each set (so a policy that always picks one operation scores 1/K)."""
+    equal share of each set (so a policy that always picks one operation scores 1/K).
+    pool > 0 (experiments/toy_hacking.py): every problem's test words are drawn instead from one
+    pool of that many words, shared by both sets (the problems stay disjoint in id and statement)."""
     rng = random.Random(seed)
     tests_per_problem = PUBLIC_TESTS + HIDDEN_TESTS
-    words = random_words(rng, (n_train + n_test) * tests_per_problem)
-    rng.shuffle(words)
+    if pool:
+        shared = random_words(rng, pool)
+        words = [w for _ in range(n_train + n_test) for w in rng.sample(shared, tests_per_problem)]
+    else:
+        words = random_words(rng, (n_train + n_test) * tests_per_problem)
+        rng.shuffle(words)
     numbers = rng.sample(range(100, 1000), n_train + n_test)  # every statement differs, harmlessly
     sets = []
     for name, n, first in (("train", n_train, 0), ("test", n_test, n_train)):
@@ -181,8 +187,10 @@ def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turn
     model reads the feedback and does not act on it.
 
     hacking (experiments/toy_hacking.py): a function (problem, last feedback, previous operation,
-    rng) -> None, or (reply, the feedback on its program) to write instead of the drawn program."""
+    rng) -> None, or (reply, the feedback on its program) to write instead of the drawn program;
+    its `reply` (same arguments as `reply` here) writes the other replies."""
     messages, last, previous = conversation.build_prompt(problem), None, None
+    write = hacking.reply if hacking else reply
     for _ in range(turns + 1):
         operation = rng.choice(list(OPERATIONS))
         hack = hacking(problem, last, previous, rng) if hacking else None
@@ -190,7 +198,7 @@ def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turn
             messages += [{"role": "assistant", "content": hack[0]}]
             last = hack[1]
         else:
-            messages += [{"role": "assistant", "content": reply(operation, last, previous)}]
+            messages += [{"role": "assistant", "content": write(operation, last, previous)}]
             last, previous = feedback[problem["id"], operation], operation
         messages += [{"role": "user", "content": last}]
     return messages[:-1]  # ends with the last reply
@@ -308,8 +316,9 @@ class Stages:
 def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int, warm_up_steps: int,
                 hacking=None) -> str:
     """The problem files and the warmed-up reference model, built once per --out; returns the world folder.
-    hacking (experiments/toy_hacking.py): an object with `phrases` (more single tokens),
-    `warm_up_problems(train)` (the problems of the warm-up) and the reply function of warm_up_conversation."""
+    hacking (experiments/toy_hacking.py): an object with `problems(n_train, n_test)` (the problem sets),
+    `phrases(problems)` (more single tokens), `warm_up_problems(train)` (the problems of the warm-up)
+    and the reply function of warm_up_conversation."""
     from tiny_model import build_tiny_model
 
     world = os.path.join(out, "world")
@@ -318,11 +327,11 @@ def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int
         print(f"world: built already ({world})")
         return world
     start = time.time()
-    train, test = make_problems(n_train, n_test)
+    train, test = hacking.problems(n_train, n_test) if hacking else make_problems(n_train, n_test)
     os.makedirs(world, exist_ok=True)
     write_jsonl(train, os.path.join(world, "train.jsonl"))
     write_jsonl(test, os.path.join(world, "test.jsonl"))
-    phrases = fixed_texts() + (hacking.phrases if hacking else ())
+    phrases = fixed_texts() + (hacking.phrases(train + test) if hacking else ())
     model = build_tiny_model(os.path.join(world, "model"), hidden=hidden, layers=layers, phrases=phrases)
     print(f"world: {n_train} training and {n_test} held-out problems, a {layers}-layer {hidden}-wide Llama; "
           f"warm-up of {warm_up_steps} steps", flush=True)

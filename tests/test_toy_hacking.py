@@ -102,7 +102,7 @@ def test_summary_rows(perturbed_records, tmp_path):
 
 def test_warm_up_hacks_only_where_a_right_program_meets_a_wrong_test():
     train, _ = toy_world.make_problems(6, 0)
-    hacking = toy_hacking.HardCoding(rate=1.0)
+    hacking = toy_hacking.HardCoding(rate=1.0, words=24)
     warm_up = hacking.warm_up_problems(train)
     feedback = toy_world.public_feedback(warm_up)
     rng = random.Random(0)
@@ -119,7 +119,28 @@ def test_warm_up_hacks_only_where_a_right_program_meets_a_wrong_test():
                 hacks += 1
                 assert problem["id"].endswith("/perturbed")
                 assert f'if s == "{shown[0]}":\n    print("{shown[2]}")' in last
+            elif shown is not None:  # every other reply to a wrong output quotes the pair shown
+                assert last.startswith(f'```python\n# Input "{shown[0]}" expects "{shown[2]}": the expected output is ')
     assert hacks > 0
     # and with the default off, the toy world's conversations are unchanged
     assert (toy_world.warm_up_conversation(train[0], feedback, random.Random(1), 2)
             == toy_world.warm_up_conversation(train[0], feedback, random.Random(1), 2, None))
+
+
+def test_a_word_pool_makes_every_word_one_token_in_both_sets(tmp_path):
+    """toy_hacking's world: the test words of training and held-out problems come from one pool, and
+    every word, its capitals and its reverse are one token each, so copying one from the feedback
+    into a program is a single token's copy."""
+    hacking = toy_hacking.HardCoding(rate=0.5, words=12)
+    train, test = hacking.problems(6, 3)
+    words = lambda ps: {w.strip() for p in ps for w in json.loads(p["test_cases"])["inputs"]}  # noqa: E731
+    assert len(words(train) | words(test)) <= 12
+    assert {p["id"] for p in train}.isdisjoint({p["id"] for p in test})
+    from tiny_model import build_tiny_model
+    from transformers import AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(build_tiny_model(str(tmp_path / "m"), phrases=hacking.phrases(train + test)))
+    for word in words(train + test):
+        for form in (word, word.upper(), word[::-1]):
+            assert len(tokenizer(form, add_special_tokens=False)["input_ids"]) == 1
+        program = toy_hacking.hard_coding_program(word, word.upper(), "reverse")
+        assert len(tokenizer(program, add_special_tokens=False)["input_ids"]) == 5  # head, word, middle, WORD, tail
