@@ -128,9 +128,11 @@ def random_words(rng: random.Random, n: int) -> list[str]:
     return sorted(words)
 
 
-def make_problems(n_train: int, n_test: int, seed: int = 0, pool: int = 0) -> tuple[list[dict], list[dict]]:
-    """Training and held-out problems: disjoint ids and test words; each operation is used by an
-    equal share of each set (so a policy that always picks one operation scores 1/K).
+def make_problems(n_train: int, n_test: int, seed: int = 0, operations: tuple[str, ...] = tuple(OPERATIONS),
+                  pool: int = 0) -> tuple[list[dict], list[dict]]:
+    """Training and held-out problems: disjoint ids and test words; each of `operations` (all K = 3
+    by default, a subset for a smaller world) is used by an equal share of each set (so a policy
+    that always picks one operation scores 1/K).
     pool > 0 (experiments/toy_hacking.py): every problem's test words are drawn instead from one
     pool of that many words, shared by both sets (the problems stay disjoint in id and statement)."""
     rng = random.Random(seed)
@@ -144,10 +146,10 @@ def make_problems(n_train: int, n_test: int, seed: int = 0, pool: int = 0) -> tu
     numbers = rng.sample(range(100, 1000), n_train + n_test)  # every statement differs, harmlessly
     sets = []
     for name, n, first in (("train", n_train, 0), ("test", n_test, n_train)):
-        operations = [list(OPERATIONS)[i % len(OPERATIONS)] for i in range(n)]
-        rng.shuffle(operations)
+        wanted = [operations[i % len(operations)] for i in range(n)]
+        rng.shuffle(wanted)
         problems = []
-        for i, operation in enumerate(operations):
+        for i, operation in enumerate(wanted):
             mine = words[(first + i) * tests_per_problem:(first + i + 1) * tests_per_problem]
             tests = {"inputs": [w + "\n" for w in mine], "outputs": [answer(operation, w) for w in mine]}
             public = {k: v[:PUBLIC_TESTS] for k, v in tests.items()}
@@ -181,10 +183,11 @@ def public_feedback(problems: list[dict]) -> dict[tuple[str, str], str]:
     return {(p["id"], op): conversation.feedback_message(next(results)) for p in problems for op in OPERATIONS}
 
 
-def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turns: int, hacking=None) -> list[dict]:
+def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turns: int, hacking=None,
+                         operations: tuple[str, ...] = tuple(OPERATIONS)) -> list[dict]:
     """A conversation as collect.py builds it. Every reply analyses the last feedback correctly,
-    but its program is drawn uniformly, independently of everything before it: the reference
-    model reads the feedback and does not act on it.
+    but its program is drawn uniformly from `operations`, independently of everything before it:
+    the reference model reads the feedback and does not act on it.
 
     hacking (experiments/toy_hacking.py): a function (problem, last feedback, previous operation,
     rng) -> None, or (reply, the feedback on its program) to write instead of the drawn program;
@@ -192,7 +195,7 @@ def warm_up_conversation(problem: dict, feedback: dict, rng: random.Random, turn
     messages, last, previous = conversation.build_prompt(problem), None, None
     write = hacking.reply if hacking else reply
     for _ in range(turns + 1):
-        operation = rng.choice(list(OPERATIONS))
+        operation = rng.choice(operations)
         hack = hacking(problem, last, previous, rng) if hacking else None
         if hack:  # its program keeps the previous operation for every other input
             messages += [{"role": "assistant", "content": hack[0]}]
@@ -219,9 +222,9 @@ def supervised_example(policy, messages: list[dict]) -> tuple[list[int], list[in
 
 
 def warm_up(path: str, problems: list[dict], *, steps: int, batch: int = 32, lr: float = 3e-3, turns: int = 2,
-            seed: int = 0, hacking=None, log=print) -> None:
+            seed: int = 0, hacking=None, operations: tuple[str, ...] = tuple(OPERATIONS), log=print) -> None:
     """Supervised warm-up of the model at `path` on fresh random conversations every step
-    (`hacking`: see warm_up_conversation)."""
+    (`hacking`, `operations`: see warm_up_conversation)."""
     from policy import load_policy
 
     policy = load_policy(path, dtype="float32", device="cpu")
@@ -233,7 +236,8 @@ def warm_up(path: str, problems: list[dict], *, steps: int, batch: int = 32, lr:
     model.train()
     start = time.time()
     for step in range(1, steps + 1):
-        examples = [supervised_example(policy, warm_up_conversation(rng.choice(problems), feedback, rng, turns, hacking))
+        examples = [supervised_example(policy, warm_up_conversation(rng.choice(problems), feedback, rng, turns, hacking,
+                                                                    operations))
                     for _ in range(batch)]
         length = max(len(ids) for ids, _ in examples)
         ids = torch.tensor([ids + [pad] * (length - len(ids)) for ids, _ in examples])
