@@ -47,7 +47,9 @@ class HFPolicy:
 
     Prompts are left-padded so a whole micro-batch generates at once with the KV cache;
     generation stops at the end-of-turn token. The pad token is never an end-of-turn
-    token, so masking pads never masks a real end of turn. `continuous=True` (or setting the
+    token, so masking pads never masks a real end of turn. `shared_prefill=True` (the default):
+    a micro-batch's common prompt prefix and repeated prompts are prefilled once
+    (batching.prefill_shared), the same tokens as a full prefill of every row. `continuous=True` (or setting the
     attribute): generate_tokens runs batching.generate_refilled, which computes no row of a reply
     that has ended; the default is generate_lockstep, plain `model.generate`: the two give the same
     greedy tokens and sampler, and continuous batching is not yet measured faster (RESULTS.md).
