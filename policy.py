@@ -7,7 +7,9 @@
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling,
         stopping at the end-of-turn token; generate_tokens(..., log_probs=True) also returns each
         sampled token's log-prob. The plain way is generate_lockstep: `model.generate` on
-        micro-batches (left padding, KV cache), the default. With HFPolicy.continuous the same
+        micro-batches (left padding, KV cache), the default; its prompts' shared prefix (chat
+        template and system prompt) and repeated prompts are prefilled once, by
+        batching.prefill_shared, unless HFPolicy.shared_prefill is off. With HFPolicy.continuous the same
         tokens come from batching.generate_refilled, where a row that stops leaves the batch at
         once and a waiting prompt takes its place (tests/test_batching.py shows that they agree)
     load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
@@ -20,7 +22,7 @@ import os
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-from batching import RowCounts, generate_refilled, supports
+from batching import RowCounts, generate_refilled, prefill_shared, supports
 from conversation import chat_token_ids
 from speedups import SampledLogProbs, bfloat16_is_native
 
@@ -45,14 +47,18 @@ class HFPolicy:
 
     Prompts are left-padded so a whole micro-batch generates at once with the KV cache;
     generation stops at the end-of-turn token. The pad token is never an end-of-turn
-    token, so masking pads never masks a real end of turn. `continuous=True` (or setting the
+    token, so masking pads never masks a real end of turn. `shared_prefill=True` (the default):
+    a micro-batch's common prompt prefix and repeated prompts are prefilled once
+    (batching.prefill_shared), the same tokens as a full prefill of every row. `continuous=True` (or setting the
     attribute): generate_tokens runs batching.generate_refilled, which computes no row of a reply
     that has ended; the default is generate_lockstep, plain `model.generate`: the two give the same
     greedy tokens and sampler, and continuous batching is not yet measured faster (RESULTS.md).
     """
 
-    def __init__(self, model, tokenizer, *, continuous: bool = False):
+    def __init__(self, model, tokenizer, *, continuous: bool = False, shared_prefill: bool = True):
         self.model, self.tokenizer = model, tokenizer
+        # generate_lockstep prefills the prompts' shared prefix once (batching.prefill_shared), else every row in full
+        self.shared_prefill = shared_prefill and supports(model)
         self.generated_tokens = 0  # running total, for tokens/s
         # generate_tokens through batching.generate_refilled where the model's KV cache allows, else generate_lockstep
         self.continuous = continuous and supports(model)
@@ -113,7 +119,11 @@ class HFPolicy:
         sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0 else dict(do_sample=False)
         for start in range(0, len(order), micro_batch):
             chunk = order[start:start + micro_batch]
-            batch = self.tokenizer.pad({"input_ids": [prompts[i] for i in chunk]}, return_tensors="pt").to(self.device)
+            rows = [prompts[i] for i in chunk]
+            if self.shared_prefill:  # the prompts' common prefix and repeated prompts prefilled once (batching.py)
+                batch = prefill_shared(self.model, rows, pad_token_id=self.tokenizer.pad_token_id)
+            else:
+                batch = self.tokenizer.pad({"input_ids": rows}, return_tensors="pt").to(self.device)
             recorder = [SampledLogProbs(temperature)] if log_probs else []
             out = self.model.generate(**batch, max_new_tokens=max_new_tokens, logits_processor=recorder, **sampling)
             new = out[:, batch["input_ids"].shape[1]:]

@@ -1,14 +1,16 @@
-"""Benchmark: generation speed on the one-command run's workload, lockstep against continuous batching.
+"""Benchmark: generation speed on the one-command run's workload, today's path against the new one.
 
-On the embedded SmolLM2-135M-Instruct (pipeline.py's settings: 192 new tokens a reply, 16 rows
-in a forward pass at most):
-  0. the one-command run's real workload, each the way rollout generates it today
-     (lockstep: `model.generate` on micro-batches, policy.HFPolicy.generate_lockstep, one call
-     per chunk of 4 problems) and with continuous batching (batching.generate_refilled, one call for the turn):
+On the embedded SmolLM2-135M-Instruct (pipeline.py's settings: 192 new tokens a reply):
+  0. the one-command run's real workload, each turn one generate call as rollout makes it for a
+     chunk, the way it ran before (policy.HFPolicy.generate_lockstep: `model.generate` on
+     micro-batches of 16 rows, every prompt prefilled in full) and the new default (micro-batches
+     of rollout.MICRO_BATCH rows, the prompts' shared prefix and repeated prompts prefilled once
+     by batching.prefill_shared):
        - a collect turn: turn 0 of the first 6 bundled-train problems x 4 samples, temperature 0.6,
-         top-p 0.95 (the tokens differ between the two ways, so tokens/s is the measure);
+         top-p 0.95 (the draws may differ between the two ways, so tokens/s is the measure);
        - an evaluation: turn 0 of the first 25 bundled-test problems, 1 sample each, decoded
-         greedily, so the two ways must give the very same tokens (counted and printed).
+         greedily, then turn 1 (each conversation with today's turn-0 reply and the sandbox's
+         feedback); the two ways should give the very same tokens (counted and printed).
      Printed: tokens/s of each, their ratio, and the share of the rows computed in the forward
      passes that were padding or sequences that had already stopped.
   1. tokens/s of replies generated one at a time (batch 1) and of `--batch` replies generated
@@ -28,7 +30,7 @@ Ratios are within one run, so a busy machine affects numerator and denominator a
 and whether bfloat16 is native are printed first.
 
 Run:  python benchmarks/generation.py                   (about 10 minutes on 2 idle cores)
-      python benchmarks/generation.py --workload-only   (part 0 alone, about 8 minutes)
+      python benchmarks/generation.py --workload-only   (part 0 alone, about 9 minutes)
 """
 import argparse
 import os
@@ -83,40 +85,61 @@ def cpu_name() -> str:
         return platform.processor() or "unknown CPU"
 
 
-def workload_run(policy, prompts, *, continuous, chunk, **sampling):
-    """(seconds, completions, wasted share) of generating `prompts` as rollout does: with
-    continuous batching one call for all, else one lockstep call per `chunk` prompts."""
-    default = policy.continuous
-    policy.continuous, policy.row_counts.computed, policy.row_counts.kept = continuous, 0, 0
-    calls = [prompts] if continuous else [prompts[i:i + chunk] for i in range(0, len(prompts), chunk)]
+PATHS = {"today": dict(shared_prefill=False, micro_batch=16),  # plain prefill, 16 rows (the former defaults)
+         "new": dict(shared_prefill=True, micro_batch=rollout.MICRO_BATCH)}
+
+
+def workload_run(policy, prompts, *, shared_prefill, micro_batch, **sampling):
+    """(seconds, completions, wasted share) of generating `prompts` in one lockstep call, as rollout
+    does for a chunk's turn, with or without batching.prefill_shared."""
+    default = policy.shared_prefill
+    policy.shared_prefill, policy.row_counts.computed, policy.row_counts.kept = shared_prefill, 0, 0
     start = time.perf_counter()
-    completions = [c for call in calls for c in policy.generate_tokens(call, micro_batch=16, **sampling)]
+    completions = policy.generate_tokens(prompts, micro_batch=micro_batch, **sampling)
     seconds = time.perf_counter() - start
-    policy.continuous = default
+    policy.shared_prefill = default
     return seconds, completions, policy.row_counts.wasted_share
 
 
+def turn_one_prompts(policy, problems, replies):
+    """The evaluation's turn-1 prompts: each conversation with its turn-0 reply and the sandbox's feedback."""
+    chunk = rollout.Chunk(problems, n_samples=1, turns=1, thinking=False)
+    chunk.add_results(sandbox.run_tests_batch(chunk.add_replies(replies)))
+    return [policy.encode(c) for c in chunk.conversations()]
+
+
 def workload(policy, max_new_tokens):
-    """Part 0: the one-command run's collect turn and evaluation, lockstep and continuous."""
+    """Part 0: the one-command run's collect turn and evaluation (turns 0 and 1), today's path and the new one."""
     train, test = load_problems("bundled-train", limit=6), load_problems("bundled-test", limit=25)
-    jobs = {"collect turn (6 problems x 4 samples, T 0.6, top-p 0.95)":
-            ([policy.encode(conversation.build_prompt(p)) for p in train for _ in range(4)], 4 * 4,
+    jobs = [("collect turn 0 (6 problems x 4 samples, T 0.6, top-p 0.95)",
+             [policy.encode(conversation.build_prompt(p)) for p in train for _ in range(4)],
              dict(temperature=0.6, top_p=0.95)),
-            "evaluation (25 problems x 1 sample, greedy)":
-            ([policy.encode(conversation.build_prompt(p)) for p in test], 4, dict(temperature=0.0))}
-    for name, (prompts, chunk, sampling) in jobs.items():
+            ("evaluation turn 0 (25 problems x 1 sample, greedy)",
+             [policy.encode(conversation.build_prompt(p)) for p in test], dict(temperature=0.0))]
+    totals = {path: [0.0, 0] for path in PATHS}
+    while jobs:
+        name, prompts, sampling = jobs.pop(0)
         runs = {}
-        for continuous in (False, True):
+        for path, options in PATHS.items():
             torch.manual_seed(0)
-            runs[continuous] = workload_run(policy, prompts, continuous=continuous, chunk=chunk,
-                                            max_new_tokens=max_new_tokens, **sampling)
-        rates = {k: sum(map(len, completions)) / seconds for k, (seconds, completions, _) in runs.items()}
-        print(f"{name}: lockstep {rates[False]:.1f} tok/s ({runs[False][0]:.0f} s, {runs[False][2]:.0%} of rows "
-              f"padding or stopped), continuous {rates[True]:.1f} tok/s ({runs[True][0]:.0f} s, "
-              f"{runs[True][2]:.0%}); ratio {rates[True] / rates[False]:.2f}x (goal >= 2x)")
+            runs[path] = workload_run(policy, prompts, max_new_tokens=max_new_tokens, **options, **sampling)
+            if name.startswith("evaluation"):
+                totals[path][0] += runs[path][0]
+                totals[path][1] += sum(map(len, runs[path][1]))
+        rates = {path: sum(map(len, completions)) / seconds for path, (seconds, completions, _) in runs.items()}
+        print(f"{name}: today {rates['today']:.1f} tok/s ({runs['today'][0]:.0f} s, {runs['today'][2]:.0%} of rows "
+              f"padding or stopped), new {rates['new']:.1f} tok/s ({runs['new'][0]:.0f} s, {runs['new'][2]:.0%}); "
+              f"ratio {rates['new'] / rates['today']:.2f}x (goal >= 2x)", flush=True)
         if sampling["temperature"] == 0:
-            same = sum(a == b for a, b in zip(runs[False][1], runs[True][1]))
-            print(f"  greedy outputs identical: {same} of {len(prompts)}")
+            same = sum(a == b for a, b in zip(runs["today"][1], runs["new"][1]))
+            print(f"  greedy outputs identical: {same} of {len(prompts)}", flush=True)
+        if name.startswith("evaluation turn 0"):
+            replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in runs["today"][1]]
+            jobs.append(("evaluation turn 1 (its feedback turn, greedy)", turn_one_prompts(policy, test, replies),
+                         dict(temperature=0.0)))
+    (today_s, today_tokens), (new_s, new_tokens) = totals["today"], totals["new"]
+    print(f"evaluation, both turns: today {today_tokens / today_s:.1f} tok/s, new {new_tokens / new_s:.1f} tok/s; "
+          f"ratio {new_tokens / new_s / (today_tokens / today_s):.2f}x (goal >= 2x)")
 
 
 def alternating_rates(rounds, runs):

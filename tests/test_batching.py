@@ -1,6 +1,7 @@
-"""batching.generate_refilled (the default) against the plain `model.generate` loop it replaces
-(policy.HFPolicy.generate_lockstep): the same greedy tokens, the same sampler, log-probs of the
-distributions the model really gives, and no rows computed for sequences that have stopped."""
+"""batching.generate_refilled and batching.prefill_shared against the plain `model.generate` loop
+they replace (policy.HFPolicy.generate_lockstep with a full prefill of every row): the same greedy
+tokens, the same sampler, log-probs of the distributions the model really gives, and no rows
+computed for sequences that have stopped."""
 import collections
 
 import pytest
@@ -93,3 +94,33 @@ def test_no_row_is_computed_after_its_sequence_stopped(policy):
         policy.generate_tokens(prompts, temperature=0, max_new_tokens=20, micro_batch=8)
         assert wasted(policy.row_counts.wasted_share)
     policy.continuous = True
+
+
+def shared_and_plain(policy, prompts, seed=0, **sampling):
+    """generate_lockstep's completions with batching.prefill_shared, then with the plain prefill (same seed)."""
+    out = {}
+    for shared in (True, False):
+        policy.continuous, policy.shared_prefill = False, shared
+        torch.manual_seed(seed)
+        out[shared] = policy.generate_tokens(prompts, **sampling)
+    policy.continuous, policy.shared_prefill = True, True
+    return out[True], out[False]
+
+
+def test_a_shared_prefill_gives_the_greedy_tokens_of_a_full_one(policy):
+    """Repeated prompts (collect's samples), a common prefix, prompts of one and two tokens."""
+    prompts = prompts_of(policy, 9)
+    prompts = prompts + prompts[:3] + [prompts[0][:1], prompts[0][:2]]
+    shared, plain = shared_and_plain(policy, prompts, temperature=0, max_new_tokens=20, micro_batch=8)
+    assert len({len(c) for c in plain}) > 2
+    assert shared == plain
+
+
+def test_a_shared_prefill_samples_as_a_full_one(policy):
+    """The same seed gives the same draws, and each recorded log-prob is the model's own."""
+    prompts = prompts_of(policy, 5) * 3
+    (shared, shared_lp), (plain, plain_lp) = shared_and_plain(policy, prompts, seed=3, temperature=0.8,
+                                                              max_new_tokens=12, micro_batch=15, log_probs=True)
+    assert len({tuple(c) for c in plain}) > 5
+    assert shared == plain
+    assert all(torch.allclose(torch.tensor(a), torch.tensor(b), atol=1e-5) for a, b in zip(shared_lp, plain_lp))
