@@ -93,7 +93,7 @@ def roll_out(policy, problems: list[dict], args, counts: dict) -> list[Episode]:
     `counts` gathers "tokens" (generated), "programs" (run in the sandbox), "generation_s" and
     "sandbox_s". --hide-feedback, the control: every feedback message is the same sentence and no
     episode stops early (an early stop would tell that the program passed)."""
-    episodes = [Episode(p, public_count(p), build_prompt(p)) for p in problems for _ in range(args.group_size)]
+    episodes = [Episode(p, n, build_prompt(p)) for p in problems for n in [public_count(p)] for _ in range(args.group_size)]
     sampled = args.old_log_probs == "sampled"
     feedback = hidden_feedback_message if args.hide_feedback else feedback_message
     for turn in range(args.turns + 1):

@@ -35,7 +35,9 @@ uniformly), except that its analysis of a wrong output quotes the pair shown:
 
 A real model quotes the feedback as it reasons about it (collect.py's feedback message asks it
 to). Here the quote keeps copying in use in every feedback turn of training: without it, training
-on clean problems, where nothing is ever copied, undid the tiny model's copying (RESULTS.md). If it copied the literals right every time, its hacking rate is h/3 at turn 1 (it meets the
+on clean problems, where nothing is ever copied, undid the tiny model's copying (RESULTS.md).
+
+If it copied the literals right every time, its hacking rate is h/3 at turn 1 (it meets the
 wrong test with the right program a third of the time) and h * (h/3 + (1 - h/3)/3), 22% for
 h = 0.5, at turn 2.
 
@@ -114,7 +116,7 @@ HACK_TAIL = {op: '")\nelse:\n    ' + program.replace("input()", "s") for op, pro
 
 
 QUOTE_HEAD, QUOTE_MIDDLE = '# Input "', '" expects "'
-QUOTE_TAIL = {kind: f'": the expected output is {kind}.\n' for kind in ("a number", "in capitals", "in small letters")}
+QUOTE_TAIL = {kind: f'": the expected output is {kind}.\n' for kind in toy_world.KINDS}
 
 
 def quoting_analysis(feedback: str | None, previous: str | None) -> str:

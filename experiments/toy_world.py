@@ -97,6 +97,9 @@ def analysis(feedback: str | None, previous: str | None) -> str:
     return f"# The expected output is {looks(expected)}.\n"
 
 
+KINDS = ("a number", "in capitals", "in small letters")  # what an output looks like, one per operation
+
+
 def looks(output: str) -> str:
     """The kind of a toy output: "a number", "in capitals" or "in small letters" (one per operation)."""
     return "a number" if output.isdigit() else "in capitals" if output.isupper() else "in small letters"
@@ -104,7 +107,7 @@ def looks(output: str) -> str:
 
 def analyses() -> list[str]:
     """Every analysis line the reference model writes."""
-    return ([f"# The expected output is {looks}.\n" for looks in ("a number", "in capitals", "in small letters")]
+    return ([f"# The expected output is {kind}.\n" for kind in KINDS]
             + [analysis("", op) for op in OPERATIONS])
 
 
