@@ -19,6 +19,10 @@ ends; a row that has stopped still costs a full row of every later forward pass
                                             micro-batch, the prompts' common prefix and repeated
                                             prompts prefilled once (policy.py's default; the
                                             plain way prefills every row in full)
+    KVStore, prefill_cached(...)            the KV of each finished reply (prompt + reply), kept
+                                            for the next turn of its conversation, which starts
+                                            with the same tokens: only the feedback message is
+                                            prefilled (HFPolicy.reusing_kv, during a rollout)
 
 The loop is the one `model.generate` runs (forward with the KV cache, the same logits
 processors, argmax or multinomial), plus two cache operations: dropping the rows that stopped,
@@ -28,6 +32,7 @@ length, as `generate` left-pads a micro-batch). Transformers' own continuous bat
 thread took 15 s for 8 prompts x 20 tokens of a 2-layer test model.
 """
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
@@ -214,3 +219,100 @@ def prefill_shared(model, prompts: list[list[int]], *, pad_token_id: int) -> dic
     last = torch.tensor([[p[-1]] for p in prompts], device=device)
     return dict(input_ids=torch.cat([ids[rows], last], 1), attention_mask=torch.cat([mask[rows], torch.ones_like(last)], 1),
                 cache=cache if shared or longest else None)
+
+
+# ---------------------------------------------------------------- KV kept from one turn to the next
+
+
+class KVStore:
+    """The KV cache of finished sequences (prompt + reply), kept for the turn that continues them.
+
+    At turn t+1 of a rollout the prompt is the turn-t prompt, the turn-t reply and the feedback
+    message; the plain way prefills all of it again, though the turn-t call computed the KV of
+    its first part and dropped it. Each entry holds one sequence's KV with its padding removed
+    (per layer, keys and values [heads, tokens, head_dim]; token i at position i). A KV entry is
+    a function of the tokens alone (causal attention), so it serves any prompt that starts with
+    the same tokens, here: the next turn of the same conversation, whose re-rendered reply may
+    differ in its last tokens (`longest_prefix` takes what matches). Entries are only valid for
+    the weights that computed them (`HFPolicy.reusing_kv` keeps one store for a rollout, whose
+    weights do not change); at most `max_bytes` are kept, the oldest dropped first."""
+
+    def __init__(self, max_bytes: int = 2 << 30):
+        # tokens (prompt + reply but its last token) -> (prompt length, [layer] (keys, values))
+        self.entries: OrderedDict[tuple, tuple[int, list[tuple[torch.Tensor, torch.Tensor]]]] = OrderedDict()
+        self.max_bytes, self.bytes = max_bytes, 0
+
+    @staticmethod
+    def size(entry) -> int:
+        return sum(t.numel() * t.element_size() for kv in entry[1] for t in kv)
+
+    def put(self, tokens: tuple, prompt_length: int, layers: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+        if tokens in self.entries:
+            return
+        self.entries[tokens] = (prompt_length, layers)
+        self.bytes += self.size(self.entries[tokens])
+        while self.bytes > self.max_bytes and self.entries:
+            self.bytes -= self.size(self.entries.popitem(last=False)[1])
+
+    def longest_prefix(self, prompt: list[int]) -> tuple[int, tuple | None]:
+        """(n, key): of the entries whose whole prompt `prompt` starts with (a conversation it
+        continues), the one sharing the longest first n tokens with it; (0, None) if none."""
+        best, best_key = 0, None
+        for key, (prompt_length, _) in self.entries.items():
+            n = len(os.path.commonprefix([key, tuple(prompt[:len(key)])]))
+            if n >= prompt_length and n > best:
+                best, best_key = n, key
+        return best, best_key
+
+    def drop(self, keys) -> None:
+        for key in keys:
+            if key in self.entries:
+                self.bytes -= self.size(self.entries.pop(key))
+
+    @staticmethod
+    def rows_of(cache, input_mask: torch.Tensor, prompts: list[list[int]], completions: list[list[int]]) -> list:
+        """Each row's entry after `model.generate`, as put() takes it: its prompt's real columns (mask
+        1), then the columns of its completion but the last token (generate never runs the token it
+        drew last)."""
+        width, entries = input_mask.shape[1], []
+        for row, (prompt, completion) in enumerate(zip(prompts, completions)):
+            if not completion:
+                continue
+            columns = torch.cat([input_mask[row].nonzero().flatten(),
+                                 torch.arange(width, width + len(completion) - 1, device=input_mask.device)])
+            entries.append((tuple(prompt) + tuple(completion[:-1]), len(prompt),
+                            [(layer.keys[row][:, columns].clone(), layer.values[row][:, columns].clone())
+                             for layer in cache.layers]))
+        return entries
+
+
+@torch.inference_mode()
+def prefill_cached(model, prompts: list[list[int]], kept: list[tuple[int, list]], *, pad_token_id: int) -> dict:
+    """prefill_shared's result for prompts that continue stored sequences: {input_ids, attention_mask, cache}.
+
+    kept[r] = (n, layers): the first n tokens of prompt r have their KV in `layers` (a KVStore
+    entry). Rows are laid out [padding | kept tokens | padding | own new tokens]: the kept KV is
+    copied in, only the new tokens (the feedback message) run through the model, and position
+    ids count only real tokens, so every row sees its own prompt at its own positions."""
+    device = model.device
+    kept = [(min(n, len(p) - 1), layers) for p, (n, layers) in zip(prompts, kept)]
+    old = max(n for n, _ in kept)
+    rests = [p[n:-1] for p, (n, _) in zip(prompts, kept)]
+    longest = max(map(len, rests))
+    ids = torch.tensor([[pad_token_id] * (old - n) + list(p[:n]) + [pad_token_id] * (longest - len(r)) + list(r)
+                        for p, (n, _), r in zip(prompts, kept, rests)], device=device, dtype=torch.long)
+    mask = torch.tensor([[0] * (old - n) + [1] * n + [0] * (longest - len(r)) + [1] * len(r)
+                         for (n, _), r in zip(kept, rests)], device=device, dtype=torch.long)
+    cache = DynamicCache(config=model.config)
+    for i in range(len(kept[0][1])):
+        keys, values = (torch.zeros((len(prompts),) + (kept[0][1][i][j].shape[0], old, kept[0][1][i][j].shape[2]),
+                                    dtype=kept[0][1][i][j].dtype, device=device) for j in (0, 1))
+        for row, (n, layers) in enumerate(kept):
+            keys[row, :, old - n:], values[row, :, old - n:] = layers[i][0][:, :n], layers[i][1][:, :n]
+        cache.update(keys, values, i)
+    if longest:
+        model(input_ids=ids[:, old:], attention_mask=mask, position_ids=positions(mask)[:, old:], cache=cache,
+              use_cache=True, logits_to_keep=1)
+    last = torch.tensor([[p[-1]] for p in prompts], device=device)
+    return dict(input_ids=torch.cat([ids, last], 1), attention_mask=torch.cat([mask, torch.ones_like(last)], 1),
+                cache=cache)

@@ -12,17 +12,21 @@
         batching.prefill_shared, unless HFPolicy.shared_prefill is off. With HFPolicy.continuous the same
         tokens come from batching.generate_refilled, where a row that stops leaves the batch at
         once and a waiting prompt takes its place (tests/test_batching.py shows that they agree)
+    with HFPolicy.reusing_kv(): each reply's KV cache (prompt + reply) is kept for the next turn
+        of its conversation, which then prefills only its new tokens (batching.KVStore; rollout.py
+        uses it: the weights do not change during a rollout)
     load_tokenizer(model=None): the tokenizer alone (split.py counts prompt tokens with it)
 
 Used by collect.py, evaluate.py and train_bandit.py.
 """
 import importlib.util
 import os
+from contextlib import contextmanager
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-from batching import RowCounts, generate_refilled, prefill_shared, supports
+from batching import KVStore, RowCounts, generate_refilled, prefill_cached, prefill_shared, supports
 from conversation import chat_token_ids
 from speedups import SampledLogProbs, bfloat16_is_native
 
@@ -63,6 +67,7 @@ class HFPolicy:
         # generate_tokens through batching.generate_refilled where the model's KV cache allows, else generate_lockstep
         self.continuous = continuous and supports(model)
         self.row_counts = RowCounts()  # rows the forward passes computed, and those that produced a kept token
+        self.kv_store = None  # KVStore while reusing_kv(): the KV of the last replies, for the next turn
         tokenizer.padding_side = "left"
         vocab = tokenizer.get_vocab()
         stop = {tokenizer.convert_tokens_to_ids(END_OF_TURN)} if END_OF_TURN in vocab else set()
@@ -77,6 +82,20 @@ class HFPolicy:
         # apply too, and the training groups would not be drawn at the temperature-1.0 policy.
         model.generation_config = GenerationConfig(bos_token_id=model.generation_config.bos_token_id,
                                                    eos_token_id=self.stop_token_ids, pad_token_id=tokenizer.pad_token_id)
+
+    @contextmanager
+    def reusing_kv(self, max_bytes: int = 2 << 30):
+        """Within this block generate_lockstep keeps each reply's KV (at most max_bytes) and a prompt
+        that continues a kept sequence prefills only its new tokens. Only while the weights stay fixed:
+        a kept KV belongs to the weights that computed it."""
+        if not self.shared_prefill:  # the same plain KV cache is needed (batching.supports)
+            yield
+            return
+        self.kv_store = KVStore(max_bytes)
+        try:
+            yield
+        finally:
+            self.kv_store = None
 
     @property
     def device(self):
@@ -117,15 +136,23 @@ class HFPolicy:
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         # top_k=0: generate fills an unset top_k with 50, which would cut the distribution asked for.
         sampling = dict(do_sample=True, temperature=temperature, top_p=top_p, top_k=0) if temperature > 0 else dict(do_sample=False)
+        store, used, kept_now = self.kv_store, set(), []
         for start in range(0, len(order), micro_batch):
             chunk = order[start:start + micro_batch]
             rows = [prompts[i] for i in chunk]
-            if self.shared_prefill:  # the prompts' common prefix and repeated prompts prefilled once (batching.py)
+            kept = [store.longest_prefix(p) for p in rows] if store else []
+            if kept and all(n > 0 for n, _ in kept):  # every row continues a kept sequence (batching.KVStore)
+                used.update(key for _, key in kept)
+                batch = prefill_cached(self.model, rows, [(n, store.entries[key][1]) for n, key in kept],
+                                       pad_token_id=self.tokenizer.pad_token_id)
+            elif self.shared_prefill:  # the prompts' common prefix and repeated prompts prefilled once (batching.py)
                 batch = prefill_shared(self.model, rows, pad_token_id=self.tokenizer.pad_token_id)
             else:
                 batch = self.tokenizer.pad({"input_ids": rows}, return_tensors="pt").to(self.device)
             recorder = [SampledLogProbs(temperature)] if log_probs else []
-            out = self.model.generate(**batch, max_new_tokens=max_new_tokens, logits_processor=recorder, **sampling)
+            out = self.model.generate(**batch, max_new_tokens=max_new_tokens, logits_processor=recorder,
+                                      return_dict_in_generate=store is not None, **sampling)
+            out, cache = (out.sequences, out.cache) if store is not None else (out, None)
             new = out[:, batch["input_ids"].shape[1]:]
             chunk_log_probs = recorder[0].finish(new).tolist() if log_probs else None
             for row, i in enumerate(chunk):
@@ -134,9 +161,15 @@ class HFPolicy:
                 completions[i] = tokens[: ends[0] + 1] if ends else tokens
                 if log_probs:
                     token_log_probs[i] = chunk_log_probs[row][: len(completions[i])]
+            if store is not None:  # for the next turn of these conversations
+                kept_now += store.rows_of(cache, batch["attention_mask"], rows, [completions[i] for i in chunk])
             # Every row of the micro-batch is computed until its longest completion ends.
             self.row_counts.computed += len(chunk) * new.shape[1]
             self.row_counts.kept += sum(len(completions[i]) for i in chunk)
+        if store is not None:
+            store.drop(used)  # each conversation goes on from its newest turn only
+            for entry in kept_now:
+                store.put(*entry)
         return completions, token_log_probs
 
     def generate(self, conversations: list[list[dict]], *, temperature: float, top_p: float = 1.0,

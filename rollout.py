@@ -13,6 +13,7 @@ another's programs run); the records are the same
 (tests/test_speedups.py::test_overlapped_turns_give_the_records_of_the_plain_loop).
 """
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -159,10 +160,12 @@ def rollout(policy, problems: list[dict], *, n_samples: int = 16, turns: int = 2
         finished = overlapped_turns(chunks, generate, run, stats)
     else:
         finished = plain_turns(chunks, generate, run)
-    for chunk in finished:
-        for record in chunk.records:
-            stats.problems += 1
-            yield record
+    # The weights are fixed for the whole rollout, so each reply's KV can serve the next turn (policy.py)
+    with policy.reusing_kv() if hasattr(policy, "reusing_kv") else contextlib.nullcontext():
+        for chunk in finished:
+            for record in chunk.records:
+                stats.problems += 1
+                yield record
     token_bar.close()
 
 

@@ -5,12 +5,13 @@ On the embedded SmolLM2-135M-Instruct (pipeline.py's settings: 192 new tokens a 
      chunk, the way it ran before (policy.HFPolicy.generate_lockstep: `model.generate` on
      micro-batches of 16 rows, every prompt prefilled in full) and the new default (micro-batches
      of rollout.MICRO_BATCH rows, the prompts' shared prefix and repeated prompts prefilled once
-     by batching.prefill_shared):
+     by batching.prefill_shared, and at turn 1 the KV of each turn-0 prompt and reply kept from
+     turn 0, so that only the feedback message is prefilled: policy.HFPolicy.reusing_kv):
        - a collect turn: turn 0 of the first 6 bundled-train problems x 4 samples, temperature 0.6,
          top-p 0.95 (the draws may differ between the two ways, so tokens/s is the measure);
        - an evaluation: turn 0 of the first 25 bundled-test problems, 1 sample each, decoded
-         greedily, then turn 1 (each conversation with today's turn-0 reply and the sandbox's
-         feedback); the two ways should give the very same tokens (counted and printed).
+         greedily, then turn 1 (each conversation with the path's own turn-0 reply and the
+         sandbox's feedback); the two ways should give the very same tokens (counted and printed).
      Printed: tokens/s of each, their ratio, and the share of the rows computed in the forward
      passes that were padding or sequences that had already stopped.
   1. tokens/s of replies generated one at a time (batch 1) and of `--batch` replies generated
@@ -33,6 +34,7 @@ Run:  python benchmarks/generation.py                   (about 10 minutes on 2 i
       python benchmarks/generation.py --workload-only   (part 0 alone, about 9 minutes)
 """
 import argparse
+import contextlib
 import os
 import platform
 import subprocess
@@ -86,12 +88,13 @@ def cpu_name() -> str:
 
 
 PATHS = {"today": dict(shared_prefill=False, micro_batch=16),  # plain prefill, 16 rows (the former defaults)
-         "new": dict(shared_prefill=True, micro_batch=rollout.MICRO_BATCH)}
+         "new": dict(shared_prefill=True, micro_batch=rollout.MICRO_BATCH)}  # + the KV kept between turns
 
 
 def workload_run(policy, prompts, *, shared_prefill, micro_batch, **sampling):
     """(seconds, completions, wasted share) of generating `prompts` in one lockstep call, as rollout
-    does for a chunk's turn, with or without batching.prefill_shared."""
+    does for a chunk's turn, with or without batching.prefill_shared (and, in a policy.reusing_kv
+    block, the KV its earlier call kept)."""
     default = policy.shared_prefill
     policy.shared_prefill, policy.row_counts.computed, policy.row_counts.kept = shared_prefill, 0, 0
     start = time.perf_counter()
@@ -108,38 +111,44 @@ def turn_one_prompts(policy, problems, replies):
     return [policy.encode(c) for c in chunk.conversations()]
 
 
+def evaluation_turns(policy, problems, path, max_new_tokens):
+    """[(seconds, completions, wasted share)] of turns 0 and 1 of a greedy evaluation, as rollout runs
+    them (one generate call a turn); the new path keeps turn 0's KV for turn 1 (policy.reusing_kv)."""
+    options = dict(max_new_tokens=max_new_tokens, temperature=0.0, **PATHS[path])
+    with policy.reusing_kv() if path == "new" else contextlib.nullcontext():
+        turn0 = workload_run(policy, [policy.encode(conversation.build_prompt(p)) for p in problems], **options)
+        replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in turn0[1]]
+        turn1 = workload_run(policy, turn_one_prompts(policy, problems, replies), **options)
+    return [turn0, turn1]
+
+
+def report_line(name, runs, greedy):
+    rates = {path: sum(map(len, completions)) / seconds for path, (seconds, completions, _) in runs.items()}
+    print(f"{name}: today {rates['today']:.1f} tok/s ({runs['today'][0]:.0f} s, {runs['today'][2]:.0%} of rows "
+          f"padding or stopped), new {rates['new']:.1f} tok/s ({runs['new'][0]:.0f} s, {runs['new'][2]:.0%}); "
+          f"ratio {rates['new'] / rates['today']:.2f}x (goal >= 2x)", flush=True)
+    if greedy:
+        same = sum(a == b for a, b in zip(runs["today"][1], runs["new"][1]))
+        print(f"  greedy outputs identical: {same} of {len(runs['today'][1])}", flush=True)
+
+
 def workload(policy, max_new_tokens):
     """Part 0: the one-command run's collect turn and evaluation (turns 0 and 1), today's path and the new one."""
     train, test = load_problems("bundled-train", limit=6), load_problems("bundled-test", limit=25)
-    jobs = [("collect turn 0 (6 problems x 4 samples, T 0.6, top-p 0.95)",
-             [policy.encode(conversation.build_prompt(p)) for p in train for _ in range(4)],
-             dict(temperature=0.6, top_p=0.95)),
-            ("evaluation turn 0 (25 problems x 1 sample, greedy)",
-             [policy.encode(conversation.build_prompt(p)) for p in test], dict(temperature=0.0))]
-    totals = {path: [0.0, 0] for path in PATHS}
-    while jobs:
-        name, prompts, sampling = jobs.pop(0)
-        runs = {}
-        for path, options in PATHS.items():
-            torch.manual_seed(0)
-            runs[path] = workload_run(policy, prompts, max_new_tokens=max_new_tokens, **options, **sampling)
-            if name.startswith("evaluation"):
-                totals[path][0] += runs[path][0]
-                totals[path][1] += sum(map(len, runs[path][1]))
-        rates = {path: sum(map(len, completions)) / seconds for path, (seconds, completions, _) in runs.items()}
-        print(f"{name}: today {rates['today']:.1f} tok/s ({runs['today'][0]:.0f} s, {runs['today'][2]:.0%} of rows "
-              f"padding or stopped), new {rates['new']:.1f} tok/s ({runs['new'][0]:.0f} s, {runs['new'][2]:.0%}); "
-              f"ratio {rates['new'] / rates['today']:.2f}x (goal >= 2x)", flush=True)
-        if sampling["temperature"] == 0:
-            same = sum(a == b for a, b in zip(runs["today"][1], runs["new"][1]))
-            print(f"  greedy outputs identical: {same} of {len(prompts)}", flush=True)
-        if name.startswith("evaluation turn 0"):
-            replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in runs["today"][1]]
-            jobs.append(("evaluation turn 1 (its feedback turn, greedy)", turn_one_prompts(policy, test, replies),
-                         dict(temperature=0.0)))
-    (today_s, today_tokens), (new_s, new_tokens) = totals["today"], totals["new"]
-    print(f"evaluation, both turns: today {today_tokens / today_s:.1f} tok/s, new {new_tokens / new_s:.1f} tok/s; "
-          f"ratio {new_tokens / new_s / (today_tokens / today_s):.2f}x (goal >= 2x)")
+    prompts = [policy.encode(conversation.build_prompt(p)) for p in train for _ in range(4)]
+    runs = {}
+    for path, options in PATHS.items():
+        torch.manual_seed(0)
+        runs[path] = workload_run(policy, prompts, max_new_tokens=max_new_tokens, temperature=0.6, top_p=0.95, **options)
+    report_line("collect turn 0 (6 problems x 4 samples, T 0.6, top-p 0.95)", runs, greedy=False)
+    evaluation = {path: evaluation_turns(policy, test, path, max_new_tokens) for path in PATHS}
+    for turn, name in enumerate(["evaluation turn 0 (25 problems x 1 sample, greedy)",
+                                 "evaluation turn 1 (each path's turn-0 reply and its sandbox feedback, greedy)"]):
+        report_line(name, {path: evaluation[path][turn] for path in PATHS}, greedy=True)
+    rate = {path: sum(len(c) for _, completions, _ in turns for c in completions) / sum(s for s, _, _ in turns)
+            for path, turns in evaluation.items()}
+    print(f"evaluation, both turns: today {rate['today']:.1f} tok/s, new {rate['new']:.1f} tok/s; "
+          f"ratio {rate['new'] / rate['today']:.2f}x (goal >= 2x)")
 
 
 def alternating_rates(rounds, runs):

@@ -1,12 +1,16 @@
-"""batching.generate_refilled and batching.prefill_shared against the plain `model.generate` loop
-they replace (policy.HFPolicy.generate_lockstep with a full prefill of every row): the same greedy
-tokens, the same sampler, log-probs of the distributions the model really gives, and no rows
-computed for sequences that have stopped."""
+"""batching.generate_refilled, batching.prefill_shared and the KV kept between turns
+(batching.KVStore, policy.HFPolicy.reusing_kv) against the plain `model.generate` loop they replace
+(policy.HFPolicy.generate_lockstep with a full prefill of every row): the same greedy tokens, the
+same sampler, log-probs of the distributions the model really gives, and no rows computed for
+sequences that have stopped."""
 import collections
+import os
 
 import pytest
 import torch
 
+import policy as policy_module
+from batching import KVStore, prefill_cached
 from policy import load_policy
 from tiny_model import build_tiny_model
 
@@ -124,3 +128,89 @@ def test_a_shared_prefill_samples_as_a_full_one(policy):
     assert len({tuple(c) for c in plain}) > 5
     assert shared == plain
     assert all(torch.allclose(torch.tensor(a), torch.tensor(b), atol=1e-5) for a, b in zip(shared_lp, plain_lp))
+
+
+# ---------------------------------------------------------------- the KV kept between turns (policy.reusing_kv)
+
+
+def test_a_kept_kv_gives_the_greedy_tokens_of_a_full_prefill(policy, monkeypatch):
+    """Turn 1 of a rollout: each prompt is a turn-0 prompt, its reply and new tokens (the feedback).
+    With the replies' KV kept, only the new tokens are prefilled, and the tokens are those of a full
+    prefill. One reply comes back re-rendered without its last tokens: only the part that matches is used."""
+    calls = []
+    monkeypatch.setattr(policy_module, "prefill_cached", lambda *a, **k: calls.append(a[2]) or prefill_cached(*a, **k))
+    policy.continuous = False
+    prompts = prompts_of(policy, 9)
+    feedback = policy.encode([{"role": "user", "content": "the first failing test"}])
+    with policy.reusing_kv():
+        first = policy.generate_tokens(prompts, temperature=0, max_new_tokens=12, micro_batch=4)
+        assert len(policy.kv_store.entries) == 9
+        turn1 = [p + c + feedback[k % 3:] for k, (p, c) in enumerate(zip(prompts, first))]
+        longest = max(range(9), key=lambda k: len(first[k]))
+        turn1[longest] = prompts[longest] + first[longest][:-3] + [0] + feedback
+        kept = policy.generate_tokens(turn1, temperature=0, max_new_tokens=12, micro_batch=4)
+        assert len(policy.kv_store.entries) == 9  # turn 0's entries used and dropped, turn 1's kept
+    policy.shared_prefill = False
+    plain = policy.generate_tokens(turn1, temperature=0, max_new_tokens=12, micro_batch=4)
+    policy.shared_prefill, policy.continuous = True, True
+    # every row continued its own kept sequence, as far as the tokens agree
+    agree = [len(os.path.commonprefix([p + c[:-1], t])) for p, c, t in zip(prompts, first, turn1)]
+    full = [len(p) + len(c) - 1 for p, c in zip(prompts, first)]
+    assert [a == f for a, f in zip(agree, full)] == [k != longest for k in range(9)] and len(first[longest]) > 4
+    assert len(calls) == 3 and sorted(n for call in calls for n, _ in call) == sorted(agree)
+    assert len({len(c) for c in plain}) > 2
+    assert kept == plain
+
+
+def test_a_kept_kv_samples_as_a_full_prefill(policy):
+    """The same seed gives the same draws, and each recorded log-prob is the model's own."""
+    policy.continuous = False
+    prompts = prompts_of(policy, 6)
+    feedback = policy.encode([{"role": "user", "content": "again"}])
+    with policy.reusing_kv():
+        first = policy.generate_tokens(prompts, temperature=0, max_new_tokens=10, micro_batch=8)
+        turn1 = [p + c + feedback for p, c in zip(prompts, first)]
+        torch.manual_seed(5)
+        kept, kept_lp = policy.generate_tokens(turn1, temperature=0.8, max_new_tokens=10, micro_batch=8, log_probs=True)
+    policy.shared_prefill = False
+    torch.manual_seed(5)
+    plain, plain_lp = policy.generate_tokens(turn1, temperature=0.8, max_new_tokens=10, micro_batch=8, log_probs=True)
+    policy.shared_prefill, policy.continuous = True, True
+    assert len({tuple(c) for c in plain}) > 3
+    assert kept == plain
+    assert all(torch.allclose(torch.tensor(a), torch.tensor(b), atol=1e-5) for a, b in zip(kept_lp, plain_lp))
+
+
+def test_the_kv_store_keeps_at_most_its_bytes_oldest_out_first():
+    store = KVStore(max_bytes=3 * 2 * 2 * 4 * 4)  # three entries of one layer, keys and values of 2 x 4 float32
+    entry = [(torch.zeros(2, 4), torch.zeros(2, 4))]
+    for tokens, prompt_length in [((1, 2), 1), ((1, 3), 1), ((4,), 1), ((1, 2, 5, 6), 2)]:
+        store.put(tokens, prompt_length, entry)
+    assert list(store.entries) == [(1, 3), (4,), (1, 2, 5, 6)] and store.bytes == 3 * 64
+    assert store.longest_prefix([1, 2, 5, 7]) == (3, (1, 2, 5, 6))  # the reply re-rendered from its 3rd token
+    assert store.longest_prefix([1, 3, 9]) == (2, (1, 3))
+    assert store.longest_prefix([1, 4]) == (1, (1, 3))
+    assert store.longest_prefix([9]) == (0, None)
+    store.drop([(4,)])
+    assert list(store.entries) == [(1, 3), (1, 2, 5, 6)] and store.bytes == 2 * 64
+    store.put((7, 8, 9), 2, entry)
+    assert store.longest_prefix([7, 6]) == (0, None)  # shares a token, does not continue its prompt
+
+
+def test_a_rollout_keeping_kv_gives_the_records_of_a_plain_one(policy, monkeypatch):
+    """rollout.rollout re-renders each conversation (reply text, feedback) for the next turn; the
+    kept KV serves turns 1 and 2 and the greedy records are those of a full prefill every turn."""
+    import rollout
+    from problems import load_problems
+
+    calls = []
+    monkeypatch.setattr(policy_module, "prefill_cached", lambda *a, **k: calls.append(len(a[1])) or prefill_cached(*a, **k))
+    problems = load_problems("bundled-test", limit=3)
+    records = {}
+    for shared in (False, True):
+        policy.continuous, policy.shared_prefill = False, shared
+        records[shared] = list(rollout.rollout(policy, problems, n_samples=2, turns=2, temperature=0.0,
+                                               max_new_tokens=16, micro_batch=8))
+    policy.continuous, policy.shared_prefill = True, True
+    assert calls == [6, 6]  # turns 1 and 2, every trajectory from its kept KV
+    assert records[True] == records[False]
