@@ -259,6 +259,7 @@ def add_update_arguments(p) -> None:
     p.add_argument("--gen-micro-batch", type=int, default=16, help="sequences generated at once")
     p.add_argument("--thinking", action="store_true", help="thinking model: code after </think> and the format term")
     p.add_argument("--test-timeout", type=float, default=4.0, help="seconds per test in the sandbox")
+    p.add_argument("--workers", type=int, help="sandbox processes at once (default: one per core)")
     p.add_argument("--save-every", type=int, default=10, help="checkpoint every N steps (and at the end)")
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward (less memory)")
     p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",

@@ -5,7 +5,7 @@ veRL's custom reward signature.
                                            the improvement bonus / regression rule against
                                            prev_best_pass_rate; + the format term for thinking models
     validation_reward(pass_rate)           0/1: passes every test or not
-    program_pass_rates(replies, test_cases, thinking, timeout)
+    program_pass_rates(replies, test_cases, thinking, timeout, workers)
                                            reply -> its program -> the sandbox -> pass rate over all tests
     compute_score(data_source, solution_str, ground_truth, extra_info)
                                            veRL's custom reward function: runs the sandbox itself
@@ -120,12 +120,13 @@ def _length_counter(tokenizer: str | None):
 
 
 def program_pass_rates(replies: list[str], test_cases: list[str], *, thinking: bool = False,
-                       timeout: float = 4.0) -> list[float | None]:
+                       timeout: float = 4.0, workers: int | None = None) -> list[float | None]:
     """The pass rate over all tests of each reply's program on its problem's `test_cases` (None: no
-    code block), the reward's input. Identical (program, tests) pairs run once: groups often repeat a program."""
+    code block), the reward's input. Identical (program, tests) pairs run once: groups often repeat a program.
+    workers: sandbox processes at once (default: one per core)."""
     codes = [reply_code(r, thinking) for r in replies]
     jobs = list(dict.fromkeys((c, t) for c, t in zip(codes, test_cases) if c is not None))
-    passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout))))
+    passing = dict(zip(jobs, (r["passing"] for r in sandbox.run_tests_batch(jobs, timeout=timeout, workers=workers))))
     return [None if c is None else pass_rate(passing[c, t]) for c, t in zip(codes, test_cases)]
 
 

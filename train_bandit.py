@@ -76,7 +76,8 @@ def validate(policy, records: list[dict], args) -> float:
                                              top_p=args.val_top_p, max_new_tokens=args.max_response_tokens,
                                              micro_batch=args.gen_micro_batch)
     replies = [policy.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
-    rates = program_pass_rates(replies, [r["test_cases"] for r in records], thinking=args.thinking, timeout=args.test_timeout)
+    rates = program_pass_rates(replies, [r["test_cases"] for r in records], thinking=args.thinking, timeout=args.test_timeout,
+                               workers=args.workers)
     return float(np.mean([validation_reward(r) for r in rates]))
 
 
@@ -146,7 +147,7 @@ def main(argv=None) -> None:
         t1 = time.time()
         # 2. rewards from the sandbox, on all tests
         rates = program_pass_rates(replies, [r["test_cases"] for r in records], thinking=args.thinking,
-                                   timeout=args.test_timeout)
+                                   timeout=args.test_timeout, workers=args.workers)
         rewards = torch.tensor([reward(text, rate, r["prev_best_pass_rate"], thinking=args.thinking, count_tokens=count_tokens)
                                 for text, rate, r in zip(replies, rates, records)]).view(len(batch), G)
         t2 = time.time()

@@ -92,8 +92,11 @@ def roll_out(policy, problems: list[dict], args, counts: dict) -> list[Episode]:
 
     `counts` gathers "tokens" (generated), "programs" (run in the sandbox), "generation_s" and
     "sandbox_s". --hide-feedback, the control: every feedback message is the same sentence and no
-    episode stops early (an early stop would tell that the program passed)."""
+    episode stops early (an early stop would tell that the program passed). A program that comes
+    back for the same tests within the rollout (episodes of a group often repeat one, at any
+    turn) runs once, as reward.program_pass_rates runs a group's repeats once."""
     episodes = [Episode(p, n, build_prompt(p)) for p in problems for n in [public_count(p)] for _ in range(args.group_size)]
+    results = {}  # (code, test_cases) -> the sandbox's result, for the whole rollout
     sampled = args.old_log_probs == "sampled"
     feedback = hidden_feedback_message if args.hide_feedback else feedback_message
     for turn in range(args.turns + 1):
@@ -117,9 +120,10 @@ def roll_out(policy, problems: list[dict], args, counts: dict) -> list[Episode]:
         codes = [reply_code(e.texts[-1], args.thinking) for e in active]
         jobs = list(dict.fromkeys(job for e, code in zip(active, codes) if code is not None
                                   for job in [(code, e.problem["test_cases"])]
-                                  + ([] if e.public_tests else [(code, e.problem["public_test_cases"])])))
+                                  + ([] if e.public_tests else [(code, e.problem["public_test_cases"])])
+                                  if job not in results))
         counts["programs"] += sum(code is not None for code in codes)
-        results = dict(zip(jobs, sandbox.run_tests_batch(jobs, timeout=args.test_timeout)))
+        results.update(zip(jobs, sandbox.run_tests_batch(jobs, timeout=args.test_timeout, workers=args.workers)))
         counts["generation_s"], counts["sandbox_s"] = counts["generation_s"] + t1 - t0, counts["sandbox_s"] + time.time() - t1
         # 3. the feedback on the public tests starts the next turn, unless they all passed or this was turn T
         for e, code in zip(active, codes):

@@ -225,7 +225,8 @@ def add_stages(stages: toy_world.Stages, world: str, seed: int, args) -> None:
                    after=(f"seed{seed}-collect", *after))
         train = lambda arm=arm: toy_world.train_command(model, run(f"prompts-{arm}.jsonl"), run(f"train-{arm}"),  # noqa: E731
                                                         seed, args)
-        stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",))
+        stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",),
+                   cost=toy_world.STAGE_COST["train_bandit.py"])
     held_out = {"clean": ["--problems", os.path.join(world, "test.jsonl")],
                 "perturbed": ["--problems", os.path.join(world, "test-perturbed.jsonl"), "--perturbed"]}
     for arm in ARMS:
@@ -365,7 +366,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="size of the word pool every problem's test words are drawn from (each word one token)")
     p.add_argument("--perturbed-ratio", type=float, default=0.5,
                    help="split.py --perturbed-ratio of Cobalt-PTB: share of its prompts cut from perturbed trajectories")
-    p.set_defaults(out="runs/toy-hacking", max_new_tokens=40, warm_up_steps=600)
+    p.set_defaults(out="runs/toy-hacking", max_new_tokens=40, warm_up_steps=600, eval_samples=8)
     return p.parse_args(argv)
 
 

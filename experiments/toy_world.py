@@ -264,19 +264,36 @@ OFFLINE_ARMS = ("turn0", "cobalt")  # train_bandit.py on collected prompts
 ONLINE_REWARD = {"online-grpo": "sparse", "online-verpo": "dense"}  # train_online.py --reward
 
 
+# A stage's expected seconds in the default toy run, by the script it runs (RESULTS.md, "The toy
+# world"): only for the order stages start in (Stages.priority), never for a result.
+STAGE_COST = {"train_online.py": 300, "train_bandit.py": 150, "collect.py": 30, "evaluate.py": 25, "split.py": 8}
+
+
 class Stages:
-    """Stage commands with their dependencies, run as subprocesses, `jobs` at a time (one torch
-    thread each); done-markers as pipeline.py's, so a stage done already is skipped and a rerun continues."""
+    """Stage commands with their dependencies, run as subprocesses, `jobs` at a time (each with one
+    torch thread, and toy stages with one sandbox process: `--workers 1`); done-markers as pipeline.py's, so a stage done already is skipped and a rerun continues.
+
+    Of the stages ready to start, the one with the longest chain of expected work still behind it
+    starts first (`priority`): the long online trainings early, so that the run does not end with
+    one of them running alone on a core while the other core idles."""
 
     def __init__(self, out: str, jobs: int):
         self.out, self.jobs, self.todo, self.order = out, jobs, {}, []
         os.makedirs(os.path.join(out, "done"), exist_ok=True)
         os.makedirs(os.path.join(out, "logs"), exist_ok=True)
 
-    def add(self, name: str, argv, after: tuple[str, ...] = ()) -> None:
-        """argv: a command line (script and flags) or a function returning one when the stage starts."""
-        self.todo[name] = (argv, after)
+    def add(self, name: str, argv, after: tuple[str, ...] = (), cost: float | None = None) -> None:
+        """argv: a command line (script and flags) or a function returning one when the stage starts.
+        cost: its expected seconds, for the start order (default: STAGE_COST of its script)."""
+        if cost is None:
+            cost = STAGE_COST[argv[0]]
+        self.todo[name] = (argv, after, cost)
         self.order.append(name)
+
+    def priority(self, name: str) -> float:
+        """Expected seconds from this stage's start to the end of the last stage that waits on it."""
+        after = [n for n in self.order if name in self.todo[n][1]]
+        return self.todo[name][2] + max((self.priority(n) for n in after), default=0.0)
 
     def done(self, name: str) -> bool:
         return stage_done(self.out, name)
@@ -288,8 +305,9 @@ class Stages:
         if skipped:
             print(f"{skipped} of {len(self.order)} stages done already, skipped")
         running, finished, start = {}, skipped, time.time()
+        priority = {n: self.priority(n) for n in pending}
         while pending or running:
-            ready = [n for n in pending if all(self.done(d) for d in self.todo[n][1])]
+            ready = sorted((n for n in pending if all(self.done(d) for d in self.todo[n][1])), key=lambda n: -priority[n])
             while ready and len(running) < self.jobs:
                 name = ready.pop(0)
                 pending.remove(name)
@@ -321,8 +339,9 @@ class Stages:
 
 
 def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int, warm_up_steps: int,
-                hacking=None) -> str:
+                hacking=None, threads: int = 1) -> str:
     """The problem files and the warmed-up reference model, built once per --out; returns the world folder.
+    threads: torch threads of the warm-up (it runs before any stage, so it may use every core).
     hacking (experiments/toy_hacking.py): an object with `problems(n_train, n_test)` (the problem sets),
     `phrases(problems)` (more single tokens), `warm_up_problems(train)` (the problems of the warm-up)
     and the reply function of warm_up_conversation."""
@@ -342,8 +361,10 @@ def build_world(out: str, *, n_train: int, n_test: int, hidden: int, layers: int
     model = build_tiny_model(os.path.join(world, "model"), hidden=hidden, layers=layers, phrases=phrases)
     print(f"world: {n_train} training and {n_test} held-out problems, a {layers}-layer {hidden}-wide Llama; "
           f"warm-up of {warm_up_steps} steps", flush=True)
+    torch.set_num_threads(threads)
     warm_up(model, hacking.warm_up_problems(train) if hacking else train, steps=warm_up_steps, hacking=hacking,
             log=lambda line: print(f"world: {line}", flush=True))
+    torch.set_num_threads(1)
     os.makedirs(os.path.dirname(marker), exist_ok=True)
     with open(marker, "w") as f:
         f.write(f"{time.time() - start:.1f} s\n")
@@ -359,7 +380,7 @@ def count_lines(path: str) -> int:
 def sampling_flags(args, seed: int) -> list[str]:
     """collect.py's and evaluate.py's sampling flags in every toy run."""
     return ["--max-new-tokens", str(args.max_new_tokens), "--micro-batch", "64", "--chunk-problems", "8",
-            "--dtype", "float32", "--seed", str(seed), "--quiet"]
+            "--dtype", "float32", "--workers", "1", "--seed", str(seed), "--quiet"]
 
 
 def training_flags(model: str, seed: int, args) -> list[str]:
@@ -368,7 +389,7 @@ def training_flags(model: str, seed: int, args) -> list[str]:
             "--prompts-per-step", str(args.prompts_per_step), "--group-size", str(args.group_size),
             "--mini-batches", "2", "--micro-batch", "32", "--gen-micro-batch", "64",
             "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr), "--kl-coef", str(args.kl_coef),
-            "--save-every", str(args.steps), "--seed", str(seed)]
+            "--save-every", str(args.steps), "--workers", "1", "--seed", str(seed)]
 
 
 def train_command(model: str, prompts: str, output_dir: str, seed: int, args) -> list[str]:
@@ -398,7 +419,7 @@ def add_stages(stages: Stages, world: str, seed: int, args) -> None:
                                                "--seed", s], after=(f"seed{seed}-collect",))
 
         train = lambda arm=arm: train_command(model, run(f"prompts-{arm}.jsonl"), run(f"train-{arm}"), seed, args)  # noqa: E731
-        stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",))
+        stages.add(f"seed{seed}-train-{arm}", train, after=(f"seed{seed}-split-{arm}",), cost=STAGE_COST["train_bandit.py"])
     for arm, reward in ONLINE_REWARD.items():
         if arm in args.arms:
             epochs = -(-args.steps * args.prompts_per_step // args.train_problems)
@@ -533,14 +554,15 @@ def argument_parser(**options) -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, default=4, help="layers of the toy Llama")
     p.add_argument("--warm-up-steps", type=int, default=400, help="supervised warm-up steps of 32 conversations")
     p.add_argument("--collect-samples", type=int, default=8, help="collect.py --n-samples")
-    p.add_argument("--eval-samples", type=int, default=8, help="evaluate.py --n-samples")
+    p.add_argument("--eval-samples", type=int, default=4, help="evaluate.py --n-samples")
     p.add_argument("--max-new-tokens", type=int, default=24, help="tokens per reply (a toy reply is 5)")
     p.add_argument("--steps", type=int, default=100, help="training steps of every trained arm")
     p.add_argument("--prompts-per-step", type=int, default=8, help="--prompts-per-step of every trained arm")
     p.add_argument("--group-size", type=int, default=8, help="--group-size of every trained arm")
     p.add_argument("--lr", type=float, default=5e-4, help="--lr of every trained arm")
     p.add_argument("--kl-coef", type=float, default=0.02, help="--kl-coef of every trained arm")
-    p.add_argument("--jobs", type=int, default=2, help="stages run at once, one torch thread each")
+    p.add_argument("--jobs", type=int, default=2, help="stages run at once, each with one torch thread and one sandbox "
+                                                       "process (and the warm-up's torch threads)")
     return p
 
 
@@ -556,7 +578,7 @@ def main(argv=None) -> dict:
     torch.set_num_threads(1)
     start = time.time()
     world = build_world(args.out, n_train=args.train_problems, n_test=args.test_problems, hidden=args.hidden,
-                        layers=args.layers, warm_up_steps=args.warm_up_steps)
+                        layers=args.layers, warm_up_steps=args.warm_up_steps, threads=args.jobs)
     stages = Stages(args.out, args.jobs)
     for seed in args.seeds:
         add_stages(stages, world, seed, args)
