@@ -366,7 +366,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="size of the word pool every problem's test words are drawn from (each word one token)")
     p.add_argument("--perturbed-ratio", type=float, default=0.5,
                    help="split.py --perturbed-ratio of Cobalt-PTB: share of its prompts cut from perturbed trajectories")
-    p.set_defaults(out="runs/toy-hacking", max_new_tokens=40, warm_up_steps=600, eval_samples=8)
+    p.set_defaults(out="runs/toy-hacking", max_new_tokens=40, warm_up_steps=600, eval_samples=8, micro_batch=32)
     return p.parse_args(argv)
 
 

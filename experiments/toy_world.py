@@ -387,7 +387,7 @@ def training_flags(model: str, seed: int, args) -> list[str]:
     """The flags every trained arm shares (train_bandit.py and train_online.py alike)."""
     return ["--model", model, "--precision", "fp32", "--max-steps", str(args.steps),
             "--prompts-per-step", str(args.prompts_per_step), "--group-size", str(args.group_size),
-            "--mini-batches", "2", "--micro-batch", "32", "--gen-micro-batch", "64",
+            "--mini-batches", "2", "--micro-batch", str(args.micro_batch), "--gen-micro-batch", "64",
             "--max-response-tokens", str(args.max_new_tokens), "--lr", str(args.lr), "--kl-coef", str(args.kl_coef),
             "--save-every", str(args.steps), "--workers", "1", "--seed", str(seed)]
 
@@ -559,6 +559,9 @@ def argument_parser(**options) -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=100, help="training steps of every trained arm")
     p.add_argument("--prompts-per-step", type=int, default=8, help="--prompts-per-step of every trained arm")
     p.add_argument("--group-size", type=int, default=8, help="--group-size of every trained arm")
+    p.add_argument("--micro-batch", type=int, default=8,
+                   help="--micro-batch of every trained arm (sequences per forward/backward; the same loss and "
+                        "gradient at any size, and at 8 the least padding and time on a CPU)")
     p.add_argument("--lr", type=float, default=5e-4, help="--lr of every trained arm")
     p.add_argument("--kl-coef", type=float, default=0.02, help="--kl-coef of every trained arm")
     p.add_argument("--jobs", type=int, default=2, help="stages run at once, each with one torch thread and one sandbox "
