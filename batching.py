@@ -304,11 +304,8 @@ def prefill_cached(model, prompts: list[list[int]], kept: list[tuple[int, list]]
     mask = torch.tensor([[0] * (old - n) + [1] * n + [0] * (longest - len(r)) + [1] * len(r)
                          for (n, _), r in zip(kept, rests)], device=device, dtype=torch.long)
     cache = DynamicCache(config=model.config)
-    for i in range(len(kept[0][1])):
-        keys, values = (torch.zeros((len(prompts),) + (kept[0][1][i][j].shape[0], old, kept[0][1][i][j].shape[2]),
-                                    dtype=kept[0][1][i][j].dtype, device=device) for j in (0, 1))
-        for row, (n, layers) in enumerate(kept):
-            keys[row, :, old - n:], values[row, :, old - n:] = layers[i][0][:, :n], layers[i][1][:, :n]
+    for i in range(len(kept[0][1])):  # each layer: every row's first n kept positions, left-padded to `old`
+        keys, values = (torch.stack([F.pad(layers[i][j][:, :n], (0, 0, old - n, 0)) for n, layers in kept]) for j in (0, 1))
         cache.update(keys, values, i)
     if longest:
         model(input_ids=ids[:, old:], attention_mask=mask, position_ids=positions(mask)[:, old:], cache=cache,
