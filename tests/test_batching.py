@@ -2,7 +2,7 @@
 (batching.KVStore, policy.HFPolicy.reusing_kv) against the plain `model.generate` loop they replace
 (policy.HFPolicy.generate_lockstep with a full prefill of every row): the same greedy tokens, the
 same sampler, log-probs of the distributions the model really gives, and no rows computed for
-sequences that have stopped."""
+sequences that have stopped; and batching.GrowingLayer against the DynamicLayer it replaces."""
 import collections
 import os
 
@@ -10,7 +10,10 @@ import pytest
 import torch
 
 import policy as policy_module
-from batching import KVStore, prefill_cached
+from transformers import DynamicCache
+from transformers.cache_utils import DynamicLayer
+
+from batching import GrowingLayer, KVStore, growing_cache, prefill_cached
 from policy import load_policy
 from tiny_model import build_tiny_model
 
@@ -128,6 +131,47 @@ def test_a_shared_prefill_samples_as_a_full_one(policy):
     assert len({tuple(c) for c in plain}) > 5
     assert shared == plain
     assert all(torch.allclose(torch.tensor(a), torch.tensor(b), atol=1e-5) for a, b in zip(shared_lp, plain_lp))
+
+
+# ---------------------------------------------------------------- the cache that grows in place (batching.GrowingLayer)
+
+def test_a_growing_layer_holds_what_torch_cat_would():
+    """Prefill, then single steps past the reserved room, with rows cut from outside midway
+    (as batching.Rows.keep does): the same tensors as the plain layer at every step, and a new
+    buffer only when the room runs out or after the outside assignment."""
+    torch.manual_seed(0)
+    plain, growing = DynamicLayer(), GrowingLayer()
+    buffer, new_buffers = None, 0
+    for step in range(GrowingLayer.RESERVE + 120):
+        new = 7 if step == 0 else 1
+        keys, values = torch.randn(4 if step < 100 else 3, 2, new, 5), torch.randn(4 if step < 100 else 3, 2, new, 5)
+        if step == 100:  # a row leaves: both layers' tensors are cut the same way from outside
+            for layer in (plain, growing):
+                layer.keys, layer.values = layer.keys[[0, 2, 3]], layer.values[[0, 2, 3]]
+        expected, got = plain.update(keys, values), growing.update(keys, values)
+        assert all(torch.equal(a, b) for a, b in zip(expected, got))
+        new_buffers, buffer = new_buffers + (growing.buffer is not buffer), growing.buffer
+    assert new_buffers == 3  # the first, after the cut, and when the room ran out
+
+
+def test_a_growing_cache_gives_the_logits_of_a_dynamic_one(policy, monkeypatch):
+    """The model's logits, prefill then 30 decoding steps of padded rows (room for 8 more
+    positions at a time, so the buffers are remade on the way): equal to the last bit."""
+    monkeypatch.setattr(GrowingLayer, "RESERVE", 8)
+    prompts = prompts_of(policy, 5)
+    batch = policy.tokenizer.pad({"input_ids": prompts}, return_tensors="pt")
+    logits = {}
+    with torch.inference_mode():
+        for name, cache in (("plain", DynamicCache(config=policy.model.config)), ("growing", growing_cache(policy.model.config))):
+            mask, ids, steps = batch["attention_mask"], batch["input_ids"], []
+            for _ in range(31):
+                step = policy.model(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).logits[:, -1]
+                ids = step.argmax(-1, keepdim=True)
+                mask = torch.cat([mask, torch.ones_like(ids)], 1)
+                steps.append(step)
+            logits[name] = torch.stack(steps)
+    assert isinstance(cache.layers[0], GrowingLayer)
+    assert torch.equal(logits["plain"], logits["growing"])
 
 
 # ---------------------------------------------------------------- the KV kept between turns (policy.reusing_kv)
