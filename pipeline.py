@@ -3,7 +3,7 @@
 Every stage is the stage's own script, run as a subprocess with the command printed
 before it runs, so the log is a list of commands a reader can rerun by hand. Defaults
 are sized for the bundled problem set and the embedded SmolLM2-135M-Instruct on a
-2-core CPU (about 15 minutes where bfloat16 is native; see RESULTS.md);
+2-core CPU without native bfloat16 (10-17 minutes on an AVX2-only one, float32; RESULTS.md);
 the paper's settings are each script's own defaults.
 
 Writes into --run-dir (default runs/default):
@@ -46,7 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def add_run_arguments(p: argparse.ArgumentParser, *, run_dir: str, train_problems: int, max_new_tokens: int,
-                      steps: int) -> None:
+                      steps: int, timeout: float) -> None:
     """The flags pipeline.py and experiments/longer_run.py share: the run folder, the model, collect and training."""
     p.add_argument("--run-dir", default=run_dir, help="folder of every file the run writes")
     p.add_argument("--dry-run", action="store_true", help="print the commands of every stage without running them")
@@ -56,6 +56,7 @@ def add_run_arguments(p: argparse.ArgumentParser, *, run_dir: str, train_problem
     p.add_argument("--n-samples", type=int, default=4, help="trajectories per problem in collect (paper: 16)")
     p.add_argument("--turns", type=int, default=1, help="feedback turns in collect (paper: 2)")
     p.add_argument("--max-new-tokens", type=int, default=max_new_tokens, help="tokens per reply, everywhere")
+    p.add_argument("--timeout", type=float, default=timeout, help="CPU seconds per test in the sandbox, everywhere (paper: 4)")
     p.add_argument("--steps", type=int, default=steps, help="training steps")
     p.add_argument("--prompts-per-step", type=int, default=4, help="prompts per training step")
     p.add_argument("--epochs", type=int, default=4, help="passes over the prompts at most (--steps stops first)")
@@ -66,8 +67,11 @@ def add_run_arguments(p: argparse.ArgumentParser, *, run_dir: str, train_problem
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_run_arguments(p, run_dir="runs/default", train_problems=6, max_new_tokens=192, steps=3)
-    p.add_argument("--eval-problems", type=int, default=25, help="held-out problems evaluated (bundled-test)")
+    # A 1-second limit per test: the bundled problems' reference programs need at most 75 ms a test, and
+    # a program that loops forever then costs 14 s of its 14 tests instead of 56 s (README, "Where we
+    # differ from the paper or the authors' code").
+    add_run_arguments(p, run_dir="runs/default", train_problems=6, max_new_tokens=160, steps=3, timeout=1.0)
+    p.add_argument("--eval-problems", type=int, default=16, help="held-out problems evaluated (bundled-test)")
     p.add_argument("--eval-samples", type=int, default=1, help="trajectories per problem in evaluate (paper: 16)")
     p.add_argument("--eval-turns", type=int, default=1, help="feedback turns in evaluate (paper: 8)")
     p.add_argument("--ptb", action="store_true", help="Cobalt-PTB: also collect on perturbed training problems, mix "
@@ -115,7 +119,8 @@ def collect_stage(args: argparse.Namespace, output: str, perturbed: bool = False
     run_stage("collect-perturbed" if perturbed else "collect", args,
               ["collect.py", *model, "--problems", "bundled-train", *perturb, "--limit", str(args.train_problems),
                                 "--n-samples", str(args.n_samples), "--turns", str(args.turns),
-                                "--max-new-tokens", str(args.max_new_tokens), "--seed", str(args.seed), "--output", output])
+                                "--max-new-tokens", str(args.max_new_tokens), "--timeout", str(args.timeout),
+                                "--seed", str(args.seed), "--output", output])
 
 
 def train_stage(name: str, args: argparse.Namespace, prompts: str, out: str) -> None:
@@ -128,7 +133,8 @@ def train_stage(name: str, args: argparse.Namespace, prompts: str, out: str) -> 
     run_stage(name, args, ["train_bandit.py", *model, "--prompts", prompts, "--output-dir", out,
                            "--max-steps", str(args.steps), "--epochs", str(args.epochs), "--prompts-per-step", str(args.prompts_per_step),
                            "--group-size", str(args.group_size), "--max-response-tokens", str(args.max_new_tokens),
-                           "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), "--save-every", "2", "--seed", str(args.seed),
+                           "--lr", str(args.lr), "--kl-coef", str(args.kl_coef), "--test-timeout", str(args.timeout),
+                           "--save-every", "2", "--seed", str(args.seed),
                            "--plot", *resume])
 
 
@@ -152,7 +158,7 @@ def main(argv=None) -> None:
                               *(["--tokenizer", args.model] if args.model else []), *seed])
     train_stage("train", args, path("prompts.jsonl"), path("train"))
     evaluation = ["--problems", "bundled-test", "--limit", str(args.eval_problems), "--n-samples", str(args.eval_samples),
-                  "--turns", str(args.eval_turns), *tokens, *seed, "--k", "1"]
+                  "--turns", str(args.eval_turns), *tokens, "--timeout", str(args.timeout), *seed, "--k", "1"]
     run_stage("evaluate-base", args, ["evaluate.py", *model, *evaluation, "--label", "base",
                                       "--output", path("eval", "base.jsonl")])
     run_stage("evaluate-cobalt", args, ["evaluate.py", "--model", path("train", "final"), *evaluation,

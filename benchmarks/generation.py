@@ -1,6 +1,7 @@
 """Benchmark: generation speed on the one-command run's workload, today's path against the new one.
 
-On the embedded SmolLM2-135M-Instruct (pipeline.py's settings: 192 new tokens a reply):
+On the embedded SmolLM2-135M-Instruct, 192 new tokens a reply (the one-command run's workload before
+pipeline.py was resized to 160 tokens and 16 held-out problems; kept, so that the ratios compare):
   0. the one-command run's real workload, each turn one generate call as rollout makes it for a
      chunk, the way it ran before (policy.HFPolicy.generate_lockstep: `model.generate` on
      micro-batches of 16 rows, every prompt prefilled in full) and the new default (micro-batches
@@ -170,7 +171,7 @@ def main():
     parser.add_argument("--batch", type=int, default=16, help="replies generated in one batch")
     parser.add_argument("--problems", type=int, default=2, help="problems in the collection run")
     parser.add_argument("--n-samples", type=int, default=8, help="trajectories per problem in the collection run")
-    parser.add_argument("--workload-tokens", type=int, default=192, help="tokens per reply in part 0 (pipeline.py's)")
+    parser.add_argument("--workload-tokens", type=int, default=192, help="tokens per reply in part 0")
     parser.add_argument("--workload-only", action="store_true", help="run part 0 alone")
     args = parser.parse_args()
 

@@ -42,7 +42,7 @@ def sorted_lines(file: str) -> list[str]:
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_run_arguments(p, run_dir="runs/longer", train_problems=16, max_new_tokens=256, steps=8)
+    add_run_arguments(p, run_dir="runs/longer", train_problems=16, max_new_tokens=256, steps=8, timeout=4.0)
     p.add_argument("--test-problems", type=int, default=25, help="bundled-test problems evaluated (all 25)")
     p.add_argument("--test-samples", type=int, default=1, help="trajectories per bundled-test problem")
     p.add_argument("--humaneval-problems", type=int, default=30, help="HumanEval problems evaluated (the first N)")
@@ -81,7 +81,7 @@ def main(argv=None) -> None:
         for label in labels:
             run_stage(f"evaluate-{problems}-{label}", args, [
                 "evaluate.py", *models[label], "--problems", problems, "--limit", str(limit), "--n-samples", str(samples),
-                "--turns", str(args.turns), *tokens, *seed, "--k", "1", "--label", label,
+                "--turns", str(args.turns), *tokens, "--timeout", str(args.timeout), *seed, "--k", "1", "--label", label,
                 "--output", path("eval", problems, f"{label}.jsonl")])
     for problems in sets:  # cheap, and always shown
         if args.dry_run:

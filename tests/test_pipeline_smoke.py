@@ -110,3 +110,14 @@ def test_ptb_path_commands(tmp_path):
         assert "--problems bundled-test" in commands[f"evaluate-{label}-perturbed"]
         assert f"--perturbed --label {label}-perturbed" in commands[f"evaluate-{label}-perturbed"]
     assert "--perturbed" not in commands["collect"] + commands["evaluate-base"] + commands["evaluate-cobalt"]
+
+
+def test_the_time_limit_reaches_every_stage_that_runs_programs(tmp_path):
+    """--timeout (CPU seconds per test) is each sandbox-running stage's own flag, with the value given."""
+    result = subprocess.run([sys.executable, "pipeline.py", "--run-dir", str(tmp_path), "--timeout", "2.5", "--dry-run"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    commands = {line.split(": ", 1)[0][3:]: line.split(": ", 1)[1] for line in result.stdout.splitlines()}
+    assert "--timeout 2.5" in commands["collect"]
+    assert "--test-timeout 2.5" in commands["train"]
+    assert "--timeout 2.5" in commands["evaluate-base"] and "--timeout 2.5" in commands["evaluate-cobalt"]
