@@ -19,6 +19,8 @@ ends; a row that has stopped still costs a full row of every later forward pass
                                             micro-batch, the prompts' common prefix and repeated
                                             prompts prefilled once (policy.py's default; the
                                             plain way prefills every row in full)
+    prefill_rests(model, ids, mask, ...)    the prompts' own tokens prefilled in groups of similar
+                                            length (length_groups), not all to the longest one
     KVStore, prefill_cached(...)            the KV of each finished reply (prompt + reply), kept
                                             for the next turn of its conversation, which starts
                                             with the same tokens: only the feedback message is
@@ -229,8 +231,8 @@ def prefill_shared(model, prompts: list[list[int]], *, pad_token_id: int) -> dic
     embedded model's 267-400 prompt tokens at turn 0), and collect's n samples of a problem are
     the very same prompt; the plain way (tokenizer.pad, then generate) prefills every row in
     full. Here the prefix common to all prompts is prefilled once (one row), the distinct rest of
-    each distinct prompt once (batched), and the cache rows are then copied to the rows that use
-    them. Rows are laid out [shared prefix | padding | own tokens]: the padding sits in the middle,
+    each distinct prompt once (batched with rests of similar length: prefill_rests), and the
+    cache rows are then copied to the rows that use them. Rows are laid out [shared prefix | padding | own tokens]: the padding sits in the middle,
     masked, and position ids count only real tokens (as generate computes them from the mask), so
     every row sees exactly the tokens and positions of its own prompt. generate then runs the last
     token of each prompt and decodes as usual.
@@ -250,11 +252,13 @@ def prefill_shared(model, prompts: list[list[int]], *, pad_token_id: int) -> dic
     cache = growing_cache(model.config)
     if shared:
         model(input_ids=ids[:1, :shared], cache=cache, use_cache=True, logits_to_keep=1)
-        for layer in cache.layers:
-            layer.keys, layer.values = (t.expand(len(distinct), -1, -1, -1) for t in (layer.keys, layer.values))
+    before = [(layer.keys.expand(len(distinct), -1, -1, -1), layer.values.expand(len(distinct), -1, -1, -1))
+              for layer in cache.layers] if shared else None
     if longest:
-        model(input_ids=ids[:, shared:], attention_mask=mask, position_ids=positions(mask)[:, shared:], cache=cache,
-              use_cache=True, logits_to_keep=1)
+        cache = prefill_rests(model, ids, mask, shared, before)
+    elif shared:
+        for layer, (keys, values) in zip(cache.layers, before):
+            layer.keys, layer.values = keys, values
     rows = torch.tensor([row_of[tuple(p)] for p in prompts], device=device)
     if shared or longest:
         for layer in cache.layers:
@@ -262,6 +266,72 @@ def prefill_shared(model, prompts: list[list[int]], *, pad_token_id: int) -> dic
     last = torch.tensor([[p[-1]] for p in prompts], device=device)
     return dict(input_ids=torch.cat([ids[rows], last], 1), attention_mask=torch.cat([mask[rows], torch.ones_like(last)], 1),
                 cache=cache if shared or longest else None)
+
+
+# Each forward pass costs about as much as this many tokens more (reading every weight once, the
+# Python of 30 layers), in prefill_rests's choice of groups.
+BATCH_COST_TOKENS = 64
+
+
+def length_groups(lengths: list[int], batch_cost: int) -> list[list[int]]:
+    """Indices of `lengths` cut into groups of similar length (sorted): the grouping with the least
+    tokens computed, counting each group as its size x its longest length + batch_cost."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    cost, cut = [0] * (len(order) + 1), [0] * (len(order) + 1)
+    for end in range(1, len(order) + 1):  # cost[end]: the best grouping of order[:end]; its last group starts at cut[end]
+        cost[end], cut[end] = min((cost[start] + (end - start) * lengths[order[end - 1]] + batch_cost, start)
+                                  for start in range(end))
+    groups, end = [], len(order)
+    while end:
+        groups.append(order[cut[end]:end])
+        end = cut[end]
+    return groups[::-1]
+
+
+@torch.inference_mode()
+def prefill_rests(model, ids: torch.Tensor, mask: torch.Tensor, start: int, before) -> DynamicCache:
+    """The KV cache of rows laid out [first `start` columns | padding | own tokens], whose first
+    columns' KV is `before` ([layer] (keys, values), rows x `start` positions; None when start is 0).
+
+    One batch would compute every row to the longest row's length: at turn 0 of an evaluation the
+    own tokens ran from 46 to 179, so 45% of that batch was padding. Here rows of similar length
+    run together (length_groups), each group only over its own longest length; the columns a
+    group skipped are padding in all its rows, masked, and hold zeros in the cache."""
+    lengths, width = mask[:, start:].sum(1).tolist(), ids.shape[1]
+    groups = []  # (rows, their longest own length, their cache)
+    for group in length_groups(lengths, BATCH_COST_TOKENS):
+        index = torch.tensor(group, device=ids.device)
+        own = max(lengths[k] for k in group)
+        cache = growing_cache(model.config)
+        if before:
+            for layer, (keys, values) in zip(cache.layers, before):
+                layer.lazy_initialization(keys, values)
+                layer.keys, layer.values = keys[index], values[index]
+        if own:
+            columns = slice(width - own, width)
+            model(input_ids=ids[index, columns], attention_mask=torch.cat([mask[index, :start], mask[index, columns]], 1),
+                  position_ids=positions(mask[index])[:, columns], cache=cache, use_cache=True, logits_to_keep=1)
+        groups.append((group, own, cache))
+    like = next(cache for _, own, cache in groups if own or start).layers  # a cache that has KV, for shapes
+    parts, order = [], []
+    for group, own, cache in groups:
+        layers = []
+        for layer, model_layer in zip(cache.layers, like):
+            pair = []
+            for t, t_like in ((layer.keys, model_layer.keys), (layer.values, model_layer.values)):
+                if t is None or not t.numel():  # no columns at all: a group of empty rows and nothing before
+                    t = t_like.new_zeros(len(group), t_like.shape[1], 0, t_like.shape[3])
+                gap = t.new_zeros(len(group), t.shape[1], width - start - own, t.shape[3])  # the skipped padding
+                pair.append(torch.cat([t[:, :, :start], gap, t[:, :, start:]], 2))
+            layers.append(pair)
+        parts.append(layers)
+        order += group
+    back = torch.tensor(sorted(range(len(order)), key=order.__getitem__), device=ids.device)  # row k is at back[k]
+    cache = growing_cache(model.config)
+    for i, layer in enumerate(cache.layers):
+        layer.lazy_initialization(parts[0][i][0], parts[0][i][1])
+        layer.keys, layer.values = (torch.cat([part[i][j] for part in parts])[back] for j in (0, 1))
+    return cache
 
 
 # ---------------------------------------------------------------- KV kept from one turn to the next
@@ -346,13 +416,14 @@ def prefill_cached(model, prompts: list[list[int]], kept: list[tuple[int, list]]
                         for p, (n, _), r in zip(prompts, kept, rests)], device=device, dtype=torch.long)
     mask = torch.tensor([[0] * (old - n) + [1] * n + [0] * (longest - len(r)) + [1] * len(r)
                          for (n, _), r in zip(kept, rests)], device=device, dtype=torch.long)
-    cache = growing_cache(model.config)
-    for i in range(len(kept[0][1])):  # each layer: every row's first n kept positions, left-padded to `old`
-        keys, values = (torch.stack([F.pad(layers[i][j][:, :n], (0, 0, old - n, 0)) for n, layers in kept]) for j in (0, 1))
-        cache.update(keys, values, i)
+    before = [tuple(torch.stack([F.pad(layers[i][j][:, :n], (0, 0, old - n, 0)) for n, layers in kept]) for j in (0, 1))
+              for i in range(len(kept[0][1]))]  # each layer: every row's first n kept positions, left-padded to `old`
     if longest:
-        model(input_ids=ids[:, old:], attention_mask=mask, position_ids=positions(mask)[:, old:], cache=cache,
-              use_cache=True, logits_to_keep=1)
+        cache = prefill_rests(model, ids, mask, old, before)
+    else:
+        cache = growing_cache(model.config)
+        for i, (keys, values) in enumerate(before):
+            cache.update(keys, values, i)
     last = torch.tensor([[p[-1]] for p in prompts], device=device)
     return dict(input_ids=torch.cat([ids, last], 1), attention_mask=torch.cat([mask, torch.ones_like(last)], 1),
                 cache=cache)

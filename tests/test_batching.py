@@ -2,8 +2,10 @@
 (batching.KVStore, policy.HFPolicy.reusing_kv) against the plain `model.generate` loop they replace
 (policy.HFPolicy.generate_lockstep with a full prefill of every row): the same greedy tokens, the
 same sampler, log-probs of the distributions the model really gives, and no rows computed for
-sequences that have stopped; and batching.GrowingLayer against the DynamicLayer it replaces."""
+sequences that have stopped, also when the prompts' own tokens are prefilled in groups of similar
+length (batching.prefill_rests); and batching.GrowingLayer against the DynamicLayer it replaces."""
 import collections
+import itertools
 import os
 
 import pytest
@@ -13,7 +15,8 @@ import policy as policy_module
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
 
-from batching import GrowingLayer, KVStore, growing_cache, prefill_cached
+import batching
+from batching import GrowingLayer, KVStore, growing_cache, length_groups, prefill_cached
 from policy import load_policy
 from tiny_model import build_tiny_model
 
@@ -114,16 +117,54 @@ def shared_and_plain(policy, prompts, seed=0, **sampling):
     return out[True], out[False]
 
 
-def test_a_shared_prefill_gives_the_greedy_tokens_of_a_full_one(policy):
+@pytest.fixture(params=[batching.BATCH_COST_TOKENS, 0], ids=["groups-as-chosen", "a-group-per-length"])
+def groups(request, monkeypatch):
+    """prefill_rests's groups as chosen, and with no cost a batch: a group for every distinct length.
+    Yields the sizes of the groups of each prefill_rests call."""
+    monkeypatch.setattr(batching, "BATCH_COST_TOKENS", request.param)
+    sizes = []
+
+    def recorded(lengths, batch_cost):
+        found = length_groups(lengths, batch_cost)
+        sizes.append([len(group) for group in found])
+        return found
+
+    monkeypatch.setattr(batching, "length_groups", recorded)
+    yield sizes
+
+
+def test_length_groups_are_the_cheapest_cut_of_the_sorted_lengths():
+    """Against every way of cutting the sorted lengths into consecutive groups."""
+    rng = torch.Generator().manual_seed(0)
+    for batch_cost in (0, 8, 64, 1000):
+        for n in range(1, 9):
+            lengths = torch.randint(0, 120, (n,), generator=rng).tolist()
+            found = length_groups(lengths, batch_cost)
+            assert sorted(i for group in found for i in group) == list(range(n))
+            assert [lengths[i] for group in found for i in group] == sorted(lengths)
+
+            def cost(groups):
+                return sum(len(g) * max(lengths[i] for i in g) + batch_cost for g in groups)
+            order = sorted(range(n), key=lengths.__getitem__)
+            cuts = (c for k in range(n) for c in itertools.combinations(range(1, n), k))
+            best = min(cost([order[a:b] for a, b in zip((0,) + c, c + (n,))]) for c in cuts)
+            assert cost(found) == best
+    assert length_groups([5, 100, 6, 98, 7], 10) == [[0, 2, 4], [3, 1]]
+    assert length_groups([5, 100, 6, 98, 7], 1000) == [[0, 2, 4, 3, 1]]
+
+
+def test_a_shared_prefill_gives_the_greedy_tokens_of_a_full_one(policy, groups):
     """Repeated prompts (collect's samples), a common prefix, prompts of one and two tokens."""
     prompts = prompts_of(policy, 9)
     prompts = prompts + prompts[:3] + [prompts[0][:1], prompts[0][:2]]
     shared, plain = shared_and_plain(policy, prompts, temperature=0, max_new_tokens=20, micro_batch=8)
     assert len({len(c) for c in plain}) > 2
     assert shared == plain
+    if batching.BATCH_COST_TOKENS == 0:
+        assert any(len(sizes) > 2 for sizes in groups)
 
 
-def test_a_shared_prefill_samples_as_a_full_one(policy):
+def test_a_shared_prefill_samples_as_a_full_one(policy, groups):
     """The same seed gives the same draws, and each recorded log-prob is the model's own."""
     prompts = prompts_of(policy, 5) * 3
     (shared, shared_lp), (plain, plain_lp) = shared_and_plain(policy, prompts, seed=3, temperature=0.8,
@@ -177,7 +218,7 @@ def test_a_growing_cache_gives_the_logits_of_a_dynamic_one(policy, monkeypatch):
 # ---------------------------------------------------------------- the KV kept between turns (policy.reusing_kv)
 
 
-def test_a_kept_kv_gives_the_greedy_tokens_of_a_full_prefill(policy, monkeypatch):
+def test_a_kept_kv_gives_the_greedy_tokens_of_a_full_prefill(policy, monkeypatch, groups):
     """Turn 1 of a rollout: each prompt is a turn-0 prompt, its reply and new tokens (the feedback).
     With the replies' KV kept, only the new tokens are prefilled, and the tokens are those of a full
     prefill. One reply comes back re-rendered without its last tokens: only the part that matches is used."""
@@ -204,9 +245,11 @@ def test_a_kept_kv_gives_the_greedy_tokens_of_a_full_prefill(policy, monkeypatch
     assert len(calls) == 3 and sorted(n for call in calls for n, _ in call) == sorted(agree)
     assert len({len(c) for c in plain}) > 2
     assert kept == plain
+    if batching.BATCH_COST_TOKENS == 0:
+        assert any(len(sizes) > 1 for sizes in groups[-3:])  # turn 1 (the last three calls) in groups too
 
 
-def test_a_kept_kv_samples_as_a_full_prefill(policy):
+def test_a_kept_kv_samples_as_a_full_prefill(policy, groups):
     """The same seed gives the same draws, and each recorded log-prob is the model's own."""
     policy.continuous = False
     prompts = prompts_of(policy, 6)
