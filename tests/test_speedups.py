@@ -1,6 +1,7 @@
 """speedups.py agrees with the plain formulas it replaces: chunked log-probs = log_softmax, recorded old
 log-probs = a forward pass (float32); bfloat16 autocast where it is native, float32 weights either way;
-the embedded model read from its converted folder = read from its GGUF file."""
+the embedded model read from its converted folder = read from its GGUF file; linear layers with
+packed weights = F.linear (the same products, greedy tokens and draws)."""
 import os
 
 import pytest
@@ -111,3 +112,66 @@ def test_the_embedded_model_read_from_its_converted_folder_is_the_one_read_from_
     assert (from_folder.stop_token_ids, from_folder.tokenizer.pad_token_id) == (from_gguf.stop_token_ids, from_gguf.tokenizer.pad_token_id)
     with torch.no_grad():
         assert torch.equal(from_gguf.model(torch.tensor([ids])).logits, from_folder.model(torch.tensor([ids])).logits)
+
+
+def varied_tiny_policy(tmp_path, monkeypatch):
+    """The tiny model with weights large enough (std 0.3) that greedy decoding does not repeat one token,
+    its weights packed though they are smaller than the size where packing starts to pay."""
+    monkeypatch.setattr(speedups, "PACK_MIN_ELEMENTS", 0)
+    policy = load_policy(build_tiny_model(str(tmp_path / "tiny")), device="cpu", dtype="float32")
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for weight in policy.model.parameters():
+            if weight.dim() == 2:
+                weight.normal_(0, 0.3)
+    return policy
+
+
+def test_packed_linears_compute_the_products_of_f_linear_with_the_weights_of_the_moment(tmp_path, monkeypatch):
+    policy = varied_tiny_policy(tmp_path, monkeypatch)
+    model = policy.model
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert speedups.packing_applies(model)
+    ids = torch.tensor([policy.encode([{"role": "user", "content": "a prompt of a few tokens"}])] * 3)
+    with torch.no_grad():
+        for _ in range(2):  # the second time with changed weights: a block packs the weights of its moment
+            plain = model(ids).logits
+            with speedups.packed_linears(model, rows=3):
+                assert all("forward" in vars(linear) for linear in linears)
+                packed = model(ids).logits
+            assert not any("forward" in vars(linear) for linear in linears)  # the plain forward is back
+            assert torch.allclose(packed, plain, rtol=1e-5, atol=1e-5)
+            for linear in linears:
+                linear.weight.mul_(1.1)
+        with torch.autocast("cpu", dtype=torch.bfloat16):  # bfloat16 products stay bfloat16 products
+            assert not speedups.packing_applies(model)
+            with speedups.packed_linears(model, rows=3):
+                assert not any("forward" in vars(linear) for linear in linears)
+    monkeypatch.setattr(speedups, "PACK_MIN_ELEMENTS", max(linear.weight.numel() for linear in linears))
+    with speedups.packed_linears(model, rows=3):  # only the largest weights are packed
+        assert [("forward" in vars(linear)) for linear in linears] == [
+            linear.weight.numel() == speedups.PACK_MIN_ELEMENTS for linear in linears]
+
+
+def test_packed_linears_give_the_greedy_tokens_and_draws_of_plain_ones(tmp_path, monkeypatch):
+    policy = varied_tiny_policy(tmp_path, monkeypatch)
+    blocks = []
+
+    def counted(model, rows, enabled=True):
+        blocks.append(enabled and speedups.packing_applies(model))
+        return speedups.packed_linears(model, rows, enabled)
+
+    monkeypatch.setattr(policy_module, "packed_linears", counted)
+    prompts = [policy.encode([{"role": "user", "content": "abcdefg"[: 1 + i % 7] * (1 + i // 2)}]) for i in range(9)]
+    out = {}
+    for packed in (False, True):
+        policy.packed_linears = packed
+        greedy = policy.generate_tokens(prompts, temperature=0, max_new_tokens=24, micro_batch=4)
+        torch.manual_seed(1)
+        drawn = policy.generate_tokens(prompts, temperature=1.0, max_new_tokens=24, micro_batch=4, log_probs=True)
+        out[packed] = greedy, drawn
+    assert blocks == [False, False, True, True]  # generate_tokens really packed when asked to
+    assert len({tuple(c) for c in out[True][0]}) > 3  # varied completions, not one token repeated
+    (greedy, (drawn, log_probs)), (plain_greedy, (plain_drawn, plain_log_probs)) = out[True], out[False]
+    assert greedy == plain_greedy and drawn == plain_drawn
+    assert max(abs(a - b) for x, y in zip(log_probs, plain_log_probs) for a, b in zip(x, y)) < 1e-5
